@@ -1,0 +1,3 @@
+export * from './genai.ts';
+export * from './spendtrace.ts';
+export * from './attribution.ts';
