@@ -130,6 +130,8 @@ export interface CatalogEntry {
   source: { url: string; checked: string };
   deprecated?: string;
   notes?: string;
+  /** Multiplier on every price of this entry (negotiated discount, e.g. 0.8); mostly used in override files. */
+  discount?: number;
 }
 
 export interface CatalogFile {
@@ -138,5 +140,83 @@ export interface CatalogFile {
   also_serves?: string[];
   /** Default modifiers for every entry of the file. */
   modifiers?: Modifiers;
+  /** Multiplier on every price of the provider (override files: a negotiated discount, e.g. 0.8). */
+  discount?: number;
   entries: CatalogEntry[];
+}
+
+// ---- resolution and catalog API ----
+
+/** How a model id found its catalog entry, for `spendtrace prices show`. */
+export interface MatchExplanation {
+  /** Which rule matched: the entry's canonical model id, one of its exact ids or aliases, or a pattern. */
+  rule: 'model' | 'id' | 'alias' | 'pattern';
+  /** The id, alias or pattern that matched. */
+  value: string;
+  /** The normalised form of the queried id that matched (after prefix / suffix stripping). */
+  candidate: string;
+  /** Set when the entry came from a fallback provider (e.g. gcp.gemini prices for gcp.vertex_ai). */
+  viaProvider?: string;
+}
+
+/** A price resolved for one (provider, model, day, region, service tier, batch). Prices already carry every multiplier. */
+export interface ResolvedPrice {
+  /** Provider whose catalog entry matched (may differ from the query's, see `match.viaProvider`). */
+  provider: string;
+  /** Canonical model id of the entry. */
+  model: string;
+  /** `provider/model`, the value of `spendtrace.pricing.model`. */
+  pricingModel: string;
+  entry: CatalogEntry;
+  /** The effective-dated period in force at the query time. */
+  period: PricePeriod;
+  /** Base prices with modifiers applied (USD per million tokens). */
+  prices: TokenPrices;
+  /** Whole-request tiers with modifiers applied, ascending by threshold. */
+  tiers: RequestTier[];
+  /** Product of every multiplier applied (batch, service tier, region, discount). */
+  multiplier: number;
+  /** Modifiers applied, e.g. `batch`, `service_tier:flex`, `region:us`, `discount:0.8`. */
+  adjustments: string[];
+  /** True when the price rests on an assumption (time outside every period, unpriced batch or service tier). */
+  estimated: boolean;
+  /** Why `estimated` is set, one reason per assumption. */
+  assumptions: string[];
+  match: MatchExplanation;
+  source: { url: string; checked: string };
+  /** File the entry came from. */
+  file: string;
+  /** True when the entry comes from a user override file. */
+  override: boolean;
+}
+
+/** One catalog entry as listed by `spendtrace prices list`. */
+export interface CatalogListing {
+  provider: string;
+  model: string;
+  entry: CatalogEntry;
+  /** Modifiers of the file merged under the entry's own. */
+  modifiers: Modifiers;
+  file: string;
+  override: boolean;
+}
+
+export interface PriceCatalog {
+  /** Content hash of the shipped catalog, plus `+` and the overrides' hash when overrides are loaded. */
+  readonly version: string;
+  resolve(query: PriceQuery): ResolvedPrice | undefined;
+  cost(query: PriceQuery, usage: CanonicalUsage): CostResult;
+  entries(): CatalogListing[];
+  /** Problems found in the shipped catalog when it was loaded leniently (the invalid entries are left out). */
+  readonly issues: readonly CatalogIssue[];
+}
+
+/** One validation problem, located as precisely as possible. */
+export interface CatalogIssue {
+  file: string;
+  /** Canonical model id of the entry, or its index when the id itself is missing. */
+  entry?: string;
+  /** Dotted path of the field inside the entry (or the file when no entry), e.g. `periods[1].prices.input`. */
+  field?: string;
+  message: string;
 }
