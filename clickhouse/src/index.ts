@@ -1,1 +1,20 @@
-export {};
+/**
+ * @spendtrace/clickhouse — the schema (versioned migrations, single node and cluster) and the
+ * runner that applies it.
+ */
+export { TABLES, VIEWS, RAW_TABLE_TTL, ROLLUP_TABLE_TTL, type TableName } from './tables.ts';
+export {
+  MIGRATIONS_DIR,
+  loadMigrations,
+  renderSql,
+  renderMigrations,
+  renderMigrationScript,
+  bootstrapStatements,
+  localName,
+  assertIdentifier,
+  type RenderOptions,
+  type MigrationSource,
+  type RenderedMigration,
+} from './render.ts';
+export { migrate, appliedMigrations, type MigrateOptions, type MigrateResult } from './migrate.ts';
+export { retentionStatements, applyRetention, type RetentionOptions } from './retention.ts';

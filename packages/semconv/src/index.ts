@@ -1,3 +1,4 @@
 export * from './genai.ts';
 export * from './spendtrace.ts';
 export * from './attribution.ts';
+export * from './dialects.ts';

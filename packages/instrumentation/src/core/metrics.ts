@@ -1,7 +1,9 @@
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
+  ATTR_GEN_AI_TOKEN_TYPE,
   DURATION_BUCKETS,
+  GEN_AI_TOKEN_TYPE,
   METRIC_COST,
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK,
@@ -50,8 +52,8 @@ export class GenAIMetrics {
   ): void {
     this.duration.record(durationSeconds, labels);
     if (timeToFirstChunkSeconds !== undefined) this.timeToFirstChunk.record(timeToFirstChunkSeconds, labels);
-    if (tokens?.input !== undefined) this.tokenUsage.record(tokens.input, { ...labels, 'gen_ai.token.type': 'input' });
-    if (tokens?.output !== undefined) this.tokenUsage.record(tokens.output, { ...labels, 'gen_ai.token.type': 'output' });
+    if (tokens?.input !== undefined) this.tokenUsage.record(tokens.input, { ...labels, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.INPUT });
+    if (tokens?.output !== undefined) this.tokenUsage.record(tokens.output, { ...labels, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.OUTPUT });
     if (costUsd !== undefined) this.cost.add(costUsd, labels);
   }
 }

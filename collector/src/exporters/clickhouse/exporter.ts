@@ -1,0 +1,274 @@
+/**
+ * The ClickHouse exporter: writes spans to `otel_traces`, priced calls to `genai_calls` and
+ * workflow sums to `genai_workflows`, in the spirit of the OpenTelemetry Collector's exporters
+ * (start → export* → shutdown, batching and retry-on-failure inside the component).
+ *
+ * - Batching: rows accumulate per table and go out as one INSERT when `maxRows` or `maxBytes` is
+ *   reached or `maxDelayMs` after the first pending row (0: at the end of the current event-loop
+ *   turn, which still merges concurrent exports).
+ * - Idempotence: each INSERT carries an `insert_deduplication_token` derived from the table and the
+ *   exact rows, so an insert retried after an ambiguous failure (timeout, dropped connection) or a
+ *   batch exported again after a crash is stored once (`non_replicated_deduplication_window` on the
+ *   tables; Replicated tables deduplicate natively). The token is put in the INSERT's own SETTINGS
+ *   clause: embedded ClickHouse applies client-level settings to its whole session, which would let
+ *   a stale token swallow later inserts.
+ * - `export(batch)` resolves once every row of the batch is committed, and rejects with the
+ *   insert's error if a row could not be (non-retryable error, or retries exhausted).
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { drainStream, type ClickHouseClient } from '@clickhouse/client';
+import { migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
+import type { Exporter, PipelineBatch } from '../../model.ts';
+import { callRow, spanRow, workflowRow } from './rows.ts';
+import { DEFAULT_RETRY, isRetryableError, withRetries, type RetryOptions } from './retry.ts';
+
+export interface BatchOptions {
+  /** Rows per INSERT at most; more pending rows start an insert at once. */
+  maxRows: number;
+  /** Serialized bytes per INSERT at most (JSONEachRow); more pending bytes start an insert at once. */
+  maxBytes: number;
+  /** How long rows may wait for more rows before they are inserted (ms). */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BATCH: BatchOptions = { maxRows: 50_000, maxBytes: 32 * 1024 * 1024, maxDelayMs: 0 };
+
+export interface MigrateOnStart {
+  /** Cluster name for ON CLUSTER DDL (server deployments only). */
+  cluster?: string;
+  /** Retention of raw tables in days (0 removes it). */
+  ttlDays?: number;
+  /** Retention of rollups in days (0 removes it). */
+  rollupTtlDays?: number;
+}
+
+/** Hooks for self-telemetry (Prometheus counters live with the caller). */
+export interface ExporterTelemetry {
+  /** Rows committed to `table` by one INSERT. */
+  onRowsExported?(table: string, rows: number): void;
+  /** An INSERT into `table` failed and will be retried after `delayMs`. */
+  onRetry?(table: string, attempt: number, error: unknown, delayMs: number): void;
+  /** An INSERT into `table` failed for good; its `rows` rows were not written. */
+  onFailed?(table: string, rows: number, error: unknown): void;
+}
+
+export interface ClickHouseExporterOptions {
+  /** A writer client (see `openStore`); the exporter does not close it. */
+  client: ClickHouseClient;
+  /** Database holding the spendtrace tables. */
+  database: string;
+  batch?: Partial<BatchOptions>;
+  retry?: Partial<RetryOptions>;
+  /** Apply pending migrations in `start()`: true (default), false, or with cluster/TTL options. */
+  migrate?: boolean | MigrateOnStart;
+  telemetry?: ExporterTelemetry;
+  /** Replaces the backoff wait (tests). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Raised when rows could not be written; `table` and `rows` say which. */
+export class ClickHouseExportError extends Error {
+  readonly table: string;
+  readonly rows: number;
+  readonly retryable: boolean;
+  constructor(table: string, rows: number, retryable: boolean, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`clickhouse exporter: inserting ${rows} rows into ${table} failed${retryable ? ' after retries' : ''}: ${reason}`, { cause });
+    this.name = 'ClickHouseExportError';
+    this.table = table;
+    this.rows = rows;
+    this.retryable = retryable;
+  }
+}
+
+/** One export call waiting for its rows to be committed. */
+interface Ticket {
+  chunks: number;
+  settled: boolean;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface PendingTable {
+  lines: string[];
+  tickets: Ticket[];
+  bytes: number;
+}
+
+interface Chunk {
+  table: string;
+  body: string;
+  rows: number;
+  tickets: Set<Ticket>;
+}
+
+/** Order of inserts within a flush: the cost data first, raw spans last. */
+const TABLE_ORDER = [TABLES.calls, TABLES.workflows, TABLES.traces] as const;
+
+export class ClickHouseExporter implements Exporter {
+  readonly name = 'clickhouse';
+  readonly #client: ClickHouseClient;
+  readonly #database: string;
+  readonly #batch: BatchOptions;
+  readonly #retry: RetryOptions;
+  readonly #migrate: false | MigrateOnStart;
+  readonly #telemetry: ExporterTelemetry;
+  readonly #sleep: ((ms: number) => Promise<void>) | undefined;
+  readonly #pending = new Map<string, PendingTable>();
+  #pendingRows = 0;
+  #pendingBytes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #flushChain: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: ClickHouseExporterOptions) {
+    this.#client = options.client;
+    this.#database = options.database;
+    this.#batch = { ...DEFAULT_BATCH, ...options.batch };
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#migrate = options.migrate === false ? false : options.migrate === true || options.migrate === undefined ? {} : options.migrate;
+    this.#telemetry = options.telemetry ?? {};
+    this.#sleep = options.sleep;
+    validateBatch(this.#batch);
+    for (const table of TABLE_ORDER) this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
+  }
+
+  /** Applies pending migrations (unless disabled) so the tables exist before the first insert. */
+  async start(): Promise<void> {
+    if (this.#migrate === false) return;
+    await runMigrations(this.#client, { database: this.#database, ...this.#migrate });
+  }
+
+  export(batch: PipelineBatch): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('clickhouse exporter: export after shutdown'));
+    const rows = batch.calls.length + batch.workflows.length + batch.spans.length;
+    if (rows === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const ticket: Ticket = { chunks: 0, settled: false, resolve, reject };
+      // Serializing here (not at flush time) lets the byte limit see real sizes.
+      this.#enqueue(TABLES.calls, batch.calls.map(callRow), ticket);
+      this.#enqueue(TABLES.workflows, batch.workflows.map(workflowRow), ticket);
+      this.#enqueue(TABLES.traces, batch.spans.map(spanRow), ticket);
+      if (this.#pendingRows >= this.#batch.maxRows || this.#pendingBytes >= this.#batch.maxBytes) {
+        void this.flush();
+      } else if (this.#timer === undefined) {
+        this.#timer = setTimeout(() => void this.flush(), this.#batch.maxDelayMs);
+      }
+    });
+  }
+
+  /** Inserts everything pending now; resolves when those inserts have finished (either way). */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const chunks = this.#takeChunks();
+    if (chunks.length === 0) return this.#flushChain;
+    // One flush at a time keeps inserts in export order and bounds concurrent writes.
+    this.#flushChain = this.#flushChain.then(() => this.#insertChunks(chunks));
+    return this.#flushChain;
+  }
+
+  /** Writes what is pending, then refuses further exports. The client stays open (its owner closes it). */
+  async shutdown(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    await this.#flushChain;
+  }
+
+  #enqueue(table: string, lines: string[], ticket: Ticket): void {
+    if (lines.length === 0) return;
+    const pending = this.#pending.get(table)!;
+    for (const line of lines) {
+      pending.lines.push(line);
+      pending.tickets.push(ticket);
+      pending.bytes += line.length + 1;
+      this.#pendingBytes += line.length + 1;
+    }
+    this.#pendingRows += lines.length;
+  }
+
+  /** Cuts everything pending into INSERT-sized chunks, recording which exports each one carries. */
+  #takeChunks(): Chunk[] {
+    const chunks: Chunk[] = [];
+    for (const table of TABLE_ORDER) {
+      const pending = this.#pending.get(table)!;
+      if (pending.lines.length === 0) continue;
+      let start = 0;
+      while (start < pending.lines.length) {
+        let end = start;
+        let bytes = 0;
+        const tickets = new Set<Ticket>();
+        while (end < pending.lines.length && end - start < this.#batch.maxRows) {
+          const size = pending.lines[end]!.length + 1;
+          if (end > start && bytes + size > this.#batch.maxBytes) break;
+          bytes += size;
+          tickets.add(pending.tickets[end]!);
+          end++;
+        }
+        for (const ticket of tickets) ticket.chunks++;
+        chunks.push({ table, body: pending.lines.slice(start, end).join('\n') + '\n', rows: end - start, tickets });
+        start = end;
+      }
+      this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
+    }
+    this.#pendingRows = 0;
+    this.#pendingBytes = 0;
+    return chunks;
+  }
+
+  async #insertChunks(chunks: Chunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      try {
+        await withRetries(() => this.#insert(chunk), this.#retry, {
+          onRetry: (attempt, error, delayMs) => this.#telemetry.onRetry?.(chunk.table, attempt, error, delayMs),
+          ...(this.#sleep ? { sleep: this.#sleep } : {}),
+        });
+        this.#telemetry.onRowsExported?.(chunk.table, chunk.rows);
+        for (const ticket of chunk.tickets) {
+          if (--ticket.chunks === 0 && !ticket.settled) {
+            ticket.settled = true;
+            ticket.resolve();
+          }
+        }
+      } catch (err) {
+        this.#telemetry.onFailed?.(chunk.table, chunk.rows, err);
+        const error = new ClickHouseExportError(chunk.table, chunk.rows, isRetryableError(err), err);
+        for (const ticket of chunk.tickets) {
+          ticket.chunks--;
+          if (!ticket.settled) {
+            ticket.settled = true;
+            ticket.reject(error);
+          }
+        }
+      }
+    }
+  }
+
+  async #insert(chunk: Chunk): Promise<void> {
+    const token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
+    const result = await this.#client.exec({
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow`,
+      values: Readable.from([chunk.body]),
+    });
+    // Over HTTP the response body must be read for the socket to be reused.
+    await drainStream(result.stream);
+  }
+}
+
+export function createClickHouseExporter(options: ClickHouseExporterOptions): ClickHouseExporter {
+  return new ClickHouseExporter(options);
+}
+
+function validateBatch(batch: BatchOptions): void {
+  for (const key of ['maxRows', 'maxBytes'] as const) {
+    if (!Number.isInteger(batch[key]) || batch[key] <= 0) {
+      throw new Error(`clickhouse exporter: batch.${key} must be a positive integer, got ${batch[key]}`);
+    }
+  }
+  if (!Number.isFinite(batch.maxDelayMs) || batch.maxDelayMs < 0) {
+    throw new Error(`clickhouse exporter: batch.maxDelayMs must be a non-negative number of milliseconds, got ${batch.maxDelayMs}`);
+  }
+}

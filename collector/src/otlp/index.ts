@@ -1,0 +1,6 @@
+export { decodeTraceRequestProtobuf } from './protobuf-decode.ts';
+export { decodeTraceRequestJson } from './json-decode.ts';
+export { contentTypeOf, encodeExportTraceResponse, encodeRpcStatus } from './responses.ts';
+export { OtlpDecodeError } from './errors.ts';
+export { RpcCode } from './types.ts';
+export type { DecodedTraceRequest, OtlpFormat, RpcStatus, TracePartialSuccess } from './types.ts';

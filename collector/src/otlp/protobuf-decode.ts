@@ -1,0 +1,638 @@
+/**
+ * Decodes an OTLP ExportTraceServiceRequest (protobuf wire format) into the pipeline's `Span`s.
+ *
+ *   decodeTraceRequestProtobuf(body: Uint8Array): DecodedTraceRequest   // throws OtlpDecodeError
+ *
+ * Why hand-written: nothing on npm decodes ExportTraceServiceRequest into plain objects
+ * (@opentelemetry/otlp-transformer only encodes requests), and a generic protobuf runtime needs
+ * the .proto files at run time and builds intermediate message objects that we would then copy
+ * into `Span`s. Decoding the handful of trace messages straight into the model is both simpler
+ * and several times faster, and decoding is on the ingest hot path.
+ *
+ * Shape of the output: every span of one ResourceSpans shares one `Resource` object and every
+ * span of one ScopeSpans shares one `Scope` object. Ids are lower-case hex; timestamps are bigint
+ * nanoseconds; int64 attribute values are numbers when they fit in 2^53 and bigint otherwise.
+ * Unknown fields are skipped by wire type (newer producers stay compatible); a known field with the
+ * wrong wire type, a truncated value or a length past its message is an OtlpDecodeError.
+ * Field numbers follow opentelemetry-proto (trace/v1/trace.proto, common/v1/common.proto,
+ * resource/v1/resource.proto, collector/trace/v1/trace_service.proto).
+ */
+import { Buffer } from 'node:buffer';
+import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
+import { OtlpDecodeError } from './errors.ts';
+import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
+import type { DecodedTraceRequest } from './types.ts';
+
+const WIRE_VARINT = 0;
+const WIRE_FIXED64 = 1;
+const WIRE_LEN = 2;
+const WIRE_START_GROUP = 3;
+const WIRE_END_GROUP = 4;
+const WIRE_FIXED32 = 5;
+
+/** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Nesting deeper than this in AnyValue arrays/kvlists is refused rather than risking the stack. */
+const MAX_ANY_VALUE_DEPTH = 64;
+
+/** Strings shorter than this are decoded in JS; longer ones through Node's native UTF-8 decoder. */
+const SHORT_STRING = 16;
+
+class ProtobufTraceDecoder {
+  private readonly buf: Uint8Array;
+  private readonly nodeBuf: Buffer;
+  private readonly view: DataView;
+  private pos = 0;
+  readonly spans: Span[] = [];
+  readonly rejections = new RejectionTally();
+
+  constructor(body: Uint8Array) {
+    this.buf = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  }
+
+  decodeRequest(): void {
+    const end = this.buf.length;
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      if (tag === ((1 << 3) | WIRE_LEN)) this.decodeResourceSpans(this.readMessageEnd(end));
+      else this.skipField(tag, end);
+    }
+  }
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  private decodeResourceSpans(end: number): void {
+    // Resource is filled in place so spans decoded before it (fields may come in any order) still
+    // share the final object.
+    const resource: Resource = { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+    const firstSpan = this.spans.length;
+    let schemaUrl = '';
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeResource(resource, this.readMessageEnd(end));
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeScopeSpans(resource, this.readMessageEnd(end));
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          schemaUrl = this.readString(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    if (schemaUrl !== '') {
+      resource.schemaUrl = schemaUrl;
+      for (let i = firstSpan; i < this.spans.length; i++) this.spans[i]!.resourceSchemaUrl = schemaUrl;
+    }
+  }
+
+  private decodeResource(resource: Resource, end: number): void {
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeKeyValue(resource.attributes, this.readMessageEnd(end), 0);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_VARINT);
+          resource.droppedAttributesCount = this.readVarint32(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+  }
+
+  private decodeScopeSpans(resource: Resource, end: number): void {
+    const scope: Scope = { name: '', version: '', attributes: {} };
+    const firstSpan = this.spans.length;
+    let schemaUrl = '';
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeScope(scope, this.readMessageEnd(end));
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeSpan(resource, scope, this.readMessageEnd(end));
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          schemaUrl = this.readString(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    if (schemaUrl !== '') {
+      for (let i = firstSpan; i < this.spans.length; i++) this.spans[i]!.scopeSchemaUrl = schemaUrl;
+    }
+  }
+
+  private decodeScope(scope: Scope, end: number): void {
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          scope.name = this.readString(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          scope.version = this.readString(end);
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeKeyValue(scope.attributes, this.readMessageEnd(end), 0);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+  }
+
+  private decodeSpan(resource: Resource, scope: Scope, end: number): void {
+    // One literal with every field keeps all spans on one hidden class.
+    const span: Span = {
+      traceId: '',
+      spanId: '',
+      parentSpanId: '',
+      traceState: '',
+      flags: 0,
+      name: '',
+      kind: 0,
+      startTimeUnixNano: 0n,
+      endTimeUnixNano: 0n,
+      attributes: {},
+      droppedAttributesCount: 0,
+      events: [],
+      droppedEventsCount: 0,
+      links: [],
+      droppedLinksCount: 0,
+      status: { code: 0, message: '' },
+      resource,
+      resourceSchemaUrl: '',
+      scope,
+      scopeSchemaUrl: '',
+    };
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          span.traceId = this.readHex(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          span.spanId = this.readHex(end);
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          span.traceState = this.readString(end);
+          break;
+        case 4:
+          this.expectWire(tag, WIRE_LEN);
+          span.parentSpanId = this.readHex(end);
+          break;
+        case 5:
+          this.expectWire(tag, WIRE_LEN);
+          span.name = this.readString(end);
+          break;
+        case 6:
+          this.expectWire(tag, WIRE_VARINT);
+          span.kind = this.readVarint32(end);
+          break;
+        case 7:
+          this.expectWire(tag, WIRE_FIXED64);
+          span.startTimeUnixNano = this.readFixed64(end);
+          break;
+        case 8:
+          this.expectWire(tag, WIRE_FIXED64);
+          span.endTimeUnixNano = this.readFixed64(end);
+          break;
+        case 9:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeKeyValue(span.attributes, this.readMessageEnd(end), 0);
+          break;
+        case 10:
+          this.expectWire(tag, WIRE_VARINT);
+          span.droppedAttributesCount = this.readVarint32(end);
+          break;
+        case 11:
+          this.expectWire(tag, WIRE_LEN);
+          span.events.push(this.decodeEvent(this.readMessageEnd(end)));
+          break;
+        case 12:
+          this.expectWire(tag, WIRE_VARINT);
+          span.droppedEventsCount = this.readVarint32(end);
+          break;
+        case 13:
+          this.expectWire(tag, WIRE_LEN);
+          span.links.push(this.decodeLink(this.readMessageEnd(end)));
+          break;
+        case 14:
+          this.expectWire(tag, WIRE_VARINT);
+          span.droppedLinksCount = this.readVarint32(end);
+          break;
+        case 15:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeStatus(span.status, this.readMessageEnd(end));
+          break;
+        case 16:
+          this.expectWire(tag, WIRE_FIXED32);
+          span.flags = this.readFixed32(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    span.parentSpanId = normalizeParentSpanId(span.parentSpanId);
+    const problem = spanIdProblem(span.traceId, span.spanId);
+    if (problem === '') this.spans.push(span);
+    else this.rejections.reject(span, problem);
+  }
+
+  private decodeEvent(end: number): SpanEvent {
+    const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {}, droppedAttributesCount: 0 };
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_FIXED64);
+          event.timeUnixNano = this.readFixed64(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          event.name = this.readString(end);
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeKeyValue(event.attributes, this.readMessageEnd(end), 0);
+          break;
+        case 4:
+          this.expectWire(tag, WIRE_VARINT);
+          event.droppedAttributesCount = this.readVarint32(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    return event;
+  }
+
+  private decodeLink(end: number): SpanLink {
+    const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          link.traceId = this.readHex(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          link.spanId = this.readHex(end);
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_LEN);
+          link.traceState = this.readString(end);
+          break;
+        case 4:
+          this.expectWire(tag, WIRE_LEN);
+          this.decodeKeyValue(link.attributes, this.readMessageEnd(end), 0);
+          break;
+        case 5:
+          this.expectWire(tag, WIRE_VARINT);
+          link.droppedAttributesCount = this.readVarint32(end);
+          break;
+        case 6:
+          this.expectWire(tag, WIRE_FIXED32);
+          link.flags = this.readFixed32(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    return link;
+  }
+
+  private decodeStatus(status: { code: number; message: string }, end: number): void {
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          status.message = this.readString(end);
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_VARINT);
+          status.code = this.readVarint32(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+  }
+
+  /** Decodes one KeyValue message and stores it into `into` (a later duplicate key wins). */
+  private decodeKeyValue(into: Attributes, end: number, depth: number): void {
+    let key = '';
+    let value: AttrValue = null;
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          key = this.readString(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_LEN);
+          value = this.decodeAnyValue(this.readMessageEnd(end), depth);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    setAttribute(into, key, value);
+  }
+
+  /** An AnyValue with no field set decodes to null; with several set, the last one wins. */
+  private decodeAnyValue(end: number, depth: number): AttrValue {
+    let value: AttrValue = null;
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      switch (tag >>> 3) {
+        case 1:
+          this.expectWire(tag, WIRE_LEN);
+          value = this.readString(end);
+          break;
+        case 2:
+          this.expectWire(tag, WIRE_VARINT);
+          value = this.readVarint32(end) !== 0;
+          break;
+        case 3:
+          this.expectWire(tag, WIRE_VARINT);
+          value = this.readInt64(end);
+          break;
+        case 4:
+          this.expectWire(tag, WIRE_FIXED64);
+          value = this.readDouble(end);
+          break;
+        case 5:
+          this.expectWire(tag, WIRE_LEN);
+          value = this.decodeArrayValue(this.readMessageEnd(end), depth + 1);
+          break;
+        case 6:
+          this.expectWire(tag, WIRE_LEN);
+          value = this.decodeKeyValueList(this.readMessageEnd(end), depth + 1);
+          break;
+        case 7:
+          this.expectWire(tag, WIRE_LEN);
+          value = this.readBytesCopy(end);
+          break;
+        default:
+          this.skipField(tag, end);
+      }
+    }
+    return value;
+  }
+
+  private decodeArrayValue(end: number, depth: number): AttrValue[] {
+    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    const values: AttrValue[] = [];
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      if (tag === ((1 << 3) | WIRE_LEN)) values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
+      else if (tag >>> 3 === 1) this.fail('wrong wire type for ArrayValue.values');
+      else this.skipField(tag, end);
+    }
+    return values;
+  }
+
+  private decodeKeyValueList(end: number, depth: number): { [key: string]: AttrValue } {
+    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    const values: { [key: string]: AttrValue } = {};
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      if (tag === ((1 << 3) | WIRE_LEN)) this.decodeKeyValue(values, this.readMessageEnd(end), depth);
+      else if (tag >>> 3 === 1) this.fail('wrong wire type for KeyValueList.values');
+      else this.skipField(tag, end);
+    }
+    return values;
+  }
+
+  // ---- scalars ----------------------------------------------------------------------------
+
+  /**
+   * Reads a varint and keeps its low 32 bits as an unsigned number (tags, lengths, counts, enums).
+   * Negative int32 enums are sent as 10-byte varints; their low 32 bits are kept as well.
+   */
+  private readVarint32(end: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    if (pos < end) {
+      const b0 = buf[pos]!;
+      if (b0 < 0x80) {
+        this.pos = pos + 1;
+        return b0;
+      }
+    }
+    let result = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (pos >= end) this.fail('truncated varint', pos);
+      const b = buf[pos++]!;
+      if (shift < 32) result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    return this.fail('varint longer than 10 bytes', pos);
+  }
+
+  /** int64 as a number when it is exactly representable, as a bigint otherwise. */
+  private readInt64(end: number): number | bigint {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let i = 0;
+    for (; ; i++) {
+      if (i >= 10) this.fail('varint longer than 10 bytes', pos);
+      if (pos >= end) this.fail('truncated varint', pos);
+      const b = buf[pos++]!;
+      const bits = b & 0x7f;
+      if (i < 4) lo |= bits << (7 * i);
+      else if (i === 4) {
+        lo |= bits << 28;
+        hi = bits >>> 4;
+      } else hi |= bits << (7 * i - 32);
+      if (b < 0x80) break;
+    }
+    this.pos = pos;
+    lo >>>= 0;
+    hi >>>= 0;
+    if (hi < 0x200000) return hi * 0x100000000 + lo; // below 2^53
+    if (hi >= 0xffe00000) {
+      // Negative with magnitude at most 2^53: two's complement back to a number.
+      const value = -((~hi >>> 0) * 0x100000000 + (~lo >>> 0) + 1);
+      if (Number.isSafeInteger(value)) return value;
+    }
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+
+  private readFixed64(end: number): bigint {
+    const pos = this.pos;
+    if (pos + 8 > end) this.fail('truncated fixed64', pos);
+    this.pos = pos + 8;
+    return this.view.getBigUint64(pos, true);
+  }
+
+  private readFixed32(end: number): number {
+    const pos = this.pos;
+    if (pos + 4 > end) this.fail('truncated fixed32', pos);
+    this.pos = pos + 4;
+    return this.view.getUint32(pos, true);
+  }
+
+  private readDouble(end: number): number {
+    const pos = this.pos;
+    if (pos + 8 > end) this.fail('truncated double', pos);
+    this.pos = pos + 8;
+    return this.view.getFloat64(pos, true);
+  }
+
+  /** Reads a length prefix and returns the end offset of the value it announces. */
+  private readMessageEnd(end: number): number {
+    const lengthAt = this.pos;
+    const length = this.readVarint32(end);
+    const valueEnd = this.pos + length;
+    if (valueEnd > end) this.fail(`length ${length} runs past the end of its message`, lengthAt);
+    return valueEnd;
+  }
+
+  private readString(end: number): string {
+    const stop = this.readMessageEnd(end);
+    const start = this.pos;
+    this.pos = stop;
+    const length = stop - start;
+    if (length === 0) return '';
+    if (length < SHORT_STRING) {
+      // Short ASCII strings (most keys and values) are cheaper to build in JS than to decode
+      // through a native call.
+      const buf = this.buf;
+      let ascii = true;
+      for (let i = start; i < stop; i++) {
+        if (buf[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        let s = '';
+        for (let i = start; i < stop; i++) s += String.fromCharCode(buf[i]!);
+        return s;
+      }
+    }
+    return this.nodeBuf.toString('utf8', start, stop);
+  }
+
+  private readHex(end: number): string {
+    const stop = this.readMessageEnd(end);
+    const buf = this.buf;
+    let hex = '';
+    for (let i = this.pos; i < stop; i++) hex += HEX_BYTE[buf[i]!]!;
+    this.pos = stop;
+    return hex;
+  }
+
+  /** Copies bytes values out so an attribute never keeps the whole request body alive. */
+  private readBytesCopy(end: number): Uint8Array {
+    const stop = this.readMessageEnd(end);
+    const copy = new Uint8Array(stop - this.pos);
+    copy.set(this.buf.subarray(this.pos, stop));
+    this.pos = stop;
+    return copy;
+  }
+
+  private skipField(tag: number, end: number): void {
+    const tagAt = this.pos;
+    if (tag >>> 3 === 0) this.fail('field number 0', tagAt);
+    switch (tag & 7) {
+      case WIRE_VARINT:
+        this.readVarint32(end);
+        return;
+      case WIRE_FIXED64:
+        if (this.pos + 8 > end) this.fail('truncated fixed64', this.pos);
+        this.pos += 8;
+        return;
+      case WIRE_LEN:
+        this.pos = this.readMessageEnd(end);
+        return;
+      case WIRE_FIXED32:
+        if (this.pos + 4 > end) this.fail('truncated fixed32', this.pos);
+        this.pos += 4;
+        return;
+      case WIRE_START_GROUP:
+        this.skipGroup(tag >>> 3, end);
+        return;
+      default:
+        this.fail(`invalid wire type ${tag & 7}`, tagAt);
+    }
+  }
+
+  /** Groups are deprecated but still valid protobuf; skip them field by field. */
+  private skipGroup(fieldNumber: number, end: number): void {
+    while (this.pos < end) {
+      const tag = this.readVarint32(end);
+      if ((tag & 7) === WIRE_END_GROUP) {
+        if (tag >>> 3 !== fieldNumber) this.fail('mismatched end group', this.pos);
+        return;
+      }
+      this.skipField(tag, end);
+    }
+    this.fail('unterminated group', this.pos);
+  }
+
+  private expectWire(tag: number, wireType: number): void {
+    if ((tag & 7) !== wireType) {
+      this.fail(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType}`, this.pos);
+    }
+  }
+
+  private fail(message: string, offset: number = this.pos): never {
+    throw new OtlpDecodeError(`invalid ExportTraceServiceRequest: ${message}`, offset);
+  }
+}
+
+/**
+ * Stores an attribute on a plain object. A key of "__proto__" would otherwise replace the
+ * object's prototype instead of becoming an attribute.
+ */
+export function setAttribute(into: { [key: string]: AttrValue }, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}
+
+/** Decodes a protobuf ExportTraceServiceRequest. Throws OtlpDecodeError on malformed input. */
+export function decodeTraceRequestProtobuf(body: Uint8Array): DecodedTraceRequest {
+  const decoder = new ProtobufTraceDecoder(body);
+  decoder.decodeRequest();
+  return {
+    spans: decoder.spans,
+    rejectedSpans: decoder.rejections.count,
+    rejectionMessage: decoder.rejections.message(),
+  };
+}

@@ -1,0 +1,117 @@
+import { ATTR_ERROR_TYPE } from '@spendtrace/semconv';
+import { StatusCode, type GenAICall, type PipelineBatch, type Processor, type Span } from '../../model.ts';
+import { readString } from '../attributes.ts';
+import { readAttribution } from './attribution.ts';
+import { readCall, type CallReading } from './dialects.ts';
+import { canonicalTokens } from './providers.ts';
+
+/**
+ * normalize: every span that is one LLM call, in whatever dialect, becomes one canonical `GenAICall`
+ * (OTel token semantics, canonical provider name, attribution). Cost is left to the price processor,
+ * except a reported cost, which is carried as `costSource = 'provider'`.
+ */
+export class NormalizeProcessor implements Processor {
+  readonly name = 'normalize';
+  /** Calls dropped because another instrumentation's span described the same call. */
+  duplicateCalls = 0;
+
+  process(batch: PipelineBatch): PipelineBatch {
+    const calls: GenAICall[] = [];
+    for (const span of batch.spans) {
+      const reading = readCall(span.attributes);
+      if (reading?.kind === 'call') calls.push(toCall(span, reading));
+    }
+    const kept = collapseDoubleInstrumentation(calls);
+    this.duplicateCalls += calls.length - kept.length;
+    batch.calls.push(...kept);
+    return batch;
+  }
+}
+
+export function toCall(span: Span, reading: CallReading): GenAICall {
+  const attribution = readAttribution(span);
+  const tokens = canonicalTokens(reading.provider, reading.usage);
+  const reported = reading.reportedCostUsd;
+  return {
+    timestampNs: span.startTimeUnixNano,
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    spanName: span.name,
+    serviceName: attribution.serviceName,
+    environment: attribution.environment,
+    provider: reading.provider,
+    operation: reading.operation,
+    requestModel: reading.requestModel,
+    responseModel: reading.responseModel,
+    responseId: reading.responseId,
+    pricingModel: '',
+    pricingVersion: '',
+    pricingStatus: '',
+    feature: attribution.feature,
+    userId: attribution.userId,
+    customerId: attribution.customerId,
+    team: attribution.team,
+    promptName: attribution.promptName,
+    promptVersion: attribution.promptVersion,
+    workflowName: attribution.workflowName,
+    agentName: attribution.agentName,
+    conversationId: attribution.conversationId,
+    ...tokens,
+    costUsd: reported ?? 0,
+    costInputUsd: 0,
+    costCacheReadUsd: 0,
+    costCacheWriteUsd: 0,
+    costOutputUsd: 0,
+    costReasoningUsd: 0,
+    costSource: reported === undefined ? '' : 'provider',
+    durationNs: span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n,
+    timeToFirstChunkNs: reading.timeToFirstChunkNs,
+    streaming: reading.streaming,
+    errorType: readString(span.attributes, ATTR_ERROR_TYPE) || (span.status.code === StatusCode.ERROR ? '_OTHER' : ''),
+    finishReasons: reading.finishReasons,
+    scopeName: span.scope.name,
+  };
+}
+
+/** How much a call row says; the richer of two descriptions of one call is kept. */
+function richness(c: GenAICall): number {
+  let score = 0;
+  for (const n of [c.inputTokens, c.outputTokens, c.cacheReadTokens, c.cacheWriteTokens, c.reasoningTokens]) if (n > 0) score += 4;
+  for (const s of [c.provider, c.requestModel, c.responseModel, c.feature, c.userId, c.customerId, c.team, c.workflowName, c.agentName])
+    if (s !== '') score += 1;
+  if (c.costSource === 'provider') score += 2;
+  return score;
+}
+
+const FILLABLE = ['feature', 'userId', 'customerId', 'team', 'promptName', 'promptVersion', 'workflowName', 'agentName', 'conversationId', 'requestModel', 'responseModel', 'provider'] as const;
+
+/**
+ * One call seen by two instrumentations (an SDK's built-in span plus an instrumentation's, or a
+ * framework span around a client-library span): same trace, same response id, one the parent of the
+ * other. The richer row is kept and any attribution only the other one had is copied over, so the
+ * call is counted once and loses nothing.
+ */
+export function collapseDoubleInstrumentation(calls: GenAICall[]): GenAICall[] {
+  if (calls.length < 2) return calls;
+  const byKey = new Map<string, GenAICall[]>();
+  for (const c of calls) {
+    if (c.responseId === '') continue;
+    const key = `${c.traceId}/${c.responseId}`;
+    const group = byKey.get(key);
+    if (group) group.push(c);
+    else byKey.set(key, [c]);
+  }
+  const dropped = new Set<GenAICall>();
+  for (const group of byKey.values()) {
+    if (group.length < 2) continue;
+    for (const child of group) {
+      const parent = group.find((p) => p.spanId === child.parentSpanId && !dropped.has(p));
+      if (!parent || dropped.has(child)) continue;
+      const [keep, drop] = richness(child) > richness(parent) ? [child, parent] : [parent, child];
+      for (const field of FILLABLE) if (keep[field] === '') keep[field] = drop[field];
+      dropped.add(drop);
+    }
+  }
+  return dropped.size === 0 ? calls : calls.filter((c) => !dropped.has(c));
+}

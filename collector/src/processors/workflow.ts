@@ -1,0 +1,337 @@
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_GEN_AI_WORKFLOW_NAME,
+  ATTR_WORKFLOW_CACHE_READ_TOKENS,
+  ATTR_WORKFLOW_CACHE_WRITE_TOKENS,
+  ATTR_WORKFLOW_CALLS,
+  ATTR_WORKFLOW_COST,
+  ATTR_WORKFLOW_DURATION_NS,
+  ATTR_WORKFLOW_ERRORS,
+  ATTR_WORKFLOW_INPUT_TOKENS,
+  ATTR_WORKFLOW_MODELS,
+  ATTR_WORKFLOW_OUTPUT_TOKENS,
+  ATTR_WORKFLOW_REASONING_TOKENS,
+  ATTR_WORKFLOW_TOOLS,
+  GEN_AI_OPERATION,
+  OPENINFERENCE,
+  OPENLLMETRY,
+} from '@spendtrace/semconv';
+import { StatusCode, type GenAICall, type PipelineBatch, type Processor, type Span, type WorkflowRow } from '../model.ts';
+import { firstString, readString } from './attributes.ts';
+import { readAttribution } from './normalize/attribution.ts';
+import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
+
+export interface WorkflowOptions {
+  /** Flush a trace this long after its last span arrived, once its root span has ended. */
+  quietWindowMs: number;
+  /** Flush a trace this long after its first span arrived, root or not. */
+  maxWaitMs: number;
+  /** Traces buffered at once; the oldest is flushed early past this. */
+  maxTraces: number;
+  /** Spans per trace; a trace past this is flushed early and later spans become delta rows. */
+  maxSpansPerTrace: number;
+  /** Flushed trace ids remembered so that late spans produce delta rows (oldest forgotten first). */
+  maxFlushedTraces: number;
+  /** Milliseconds clock; injectable for tests. */
+  now?: () => number;
+}
+
+export const DEFAULT_WORKFLOW_OPTIONS: WorkflowOptions = {
+  quietWindowMs: 5_000,
+  maxWaitMs: 60_000,
+  maxTraces: 50_000,
+  maxSpansPerTrace: 10_000,
+  maxFlushedTraces: 200_000,
+};
+
+/** What is remembered of a flushed trace: enough to number delta rows and keep their sums exact. */
+interface FlushedTrace {
+  revisions: number;
+  first: bigint;
+  last: bigint;
+  identity: Identity;
+}
+
+interface Identity {
+  rootSpanName: string;
+  serviceName: string;
+  environment: string;
+  workflowName: string;
+  agentName: string;
+  feature: string;
+  userId: string;
+  customerId: string;
+}
+
+/** The running sums of one open trace (or of the late spans of a flushed one). */
+class TraceSums {
+  readonly traceId: string;
+  readonly firstSeenMs: number;
+  lastActivityMs: number;
+  rootEnded = false;
+  root: Span | undefined;
+  first = 0n;
+  last = 0n;
+  spans = 0;
+  calls = 0;
+  errors = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  cacheReadTokens = 0;
+  cacheWriteTokens = 0;
+  reasoningTokens = 0;
+  costUsd = 0;
+  unpricedCalls = 0;
+  /** Whether any span is GenAI (call, agent, tool, workflow): traces without any get no row. */
+  genai = false;
+  readonly models = new Set<string>();
+  readonly tools = new Set<string>();
+  firstCall: GenAICall | undefined;
+  agentName = '';
+  workflowName = '';
+
+  constructor(traceId: string, nowMs: number) {
+    this.traceId = traceId;
+    this.firstSeenMs = nowMs;
+    this.lastActivityMs = nowMs;
+  }
+
+  addSpan(span: Span, call: GenAICall | undefined, nowMs: number): void {
+    this.lastActivityMs = nowMs;
+    if (this.spans === 0 || span.startTimeUnixNano < this.first) this.first = span.startTimeUnixNano;
+    const end = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano : span.startTimeUnixNano;
+    if (this.spans === 0 || end > this.last) this.last = end;
+    this.spans++;
+    if (span.parentSpanId === '') {
+      this.root = span;
+      this.rootEnded = true;
+    }
+    const a = span.attributes;
+    const operation = readString(a, ATTR_GEN_AI_OPERATION_NAME);
+    const tool = toolName(span, operation);
+    if (tool !== undefined) {
+      this.genai = true;
+      if (tool !== '') this.tools.add(tool);
+      if (span.status.code === StatusCode.ERROR) this.errors++;
+    }
+    if (operation === GEN_AI_OPERATION.INVOKE_AGENT || operation === GEN_AI_OPERATION.CREATE_AGENT) this.genai = true;
+    if (this.agentName === '') this.agentName = readString(a, ATTR_GEN_AI_AGENT_NAME);
+    if (this.workflowName === '') this.workflowName = firstString(a, [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME]);
+    if (this.workflowName !== '' || operation === GEN_AI_OPERATION.INVOKE_WORKFLOW) this.genai = true;
+    if (call) this.addCall(call);
+  }
+
+  private addCall(call: GenAICall): void {
+    this.genai = true;
+    this.calls++;
+    if (call.errorType !== '') this.errors++;
+    this.inputTokens += call.inputTokens;
+    this.outputTokens += call.outputTokens;
+    this.cacheReadTokens += call.cacheReadTokens;
+    this.cacheWriteTokens += call.cacheWriteTokens;
+    this.reasoningTokens += call.reasoningTokens;
+    this.costUsd += call.costUsd;
+    if (call.pricingStatus !== '') this.unpricedCalls++;
+    const model = call.responseModel || call.requestModel;
+    if (model !== '') this.models.add(model);
+    if (!this.firstCall || call.timestampNs < this.firstCall.timestampNs) this.firstCall = call;
+  }
+
+  identity(): Identity {
+    const root = this.root ? readAttribution(this.root) : undefined;
+    const c = this.firstCall;
+    return {
+      rootSpanName: this.root?.name ?? '',
+      serviceName: root?.serviceName || c?.serviceName || '',
+      environment: root?.environment || c?.environment || '',
+      workflowName: root?.workflowName || this.workflowName || c?.workflowName || '',
+      agentName: root?.agentName || this.agentName || c?.agentName || '',
+      feature: root?.feature || c?.feature || '',
+      userId: root?.userId || c?.userId || '',
+      customerId: root?.customerId || c?.customerId || '',
+    };
+  }
+}
+
+/** `''` for a tool span without a name, undefined for a span that is not a tool execution. */
+function toolName(span: Span, operation: string): string | undefined {
+  const a = span.attributes;
+  if (operation === GEN_AI_OPERATION.EXECUTE_TOOL) return readString(a, ATTR_GEN_AI_TOOL_NAME) || span.name;
+  if (readString(a, OPENLLMETRY.SPAN_KIND) === 'tool') return readString(a, OPENLLMETRY.ENTITY_NAME) || span.name;
+  if (readString(a, OPENINFERENCE.SPAN_KIND).toUpperCase() === 'TOOL') return readString(a, OPENINFERENCE.TOOL_NAME) || span.name;
+  return undefined;
+}
+
+/**
+ * workflow: trace-level sums (one agent workflow = one trace). Spans are buffered as running sums per
+ * trace id; a trace is flushed when its root span has ended and no span arrived for the quiet window,
+ * or when it has waited the max wait. Spans of a trace already flushed produce delta rows (revision
+ * 1, 2, ...) holding only their own contribution, so `sum(...) GROUP BY trace_id` stays exact.
+ * Memory is bounded: past `maxTraces` the oldest trace, past `maxSpansPerTrace` the trace itself, is
+ * flushed early and counted as evicted, never dropped.
+ *
+ * Timed flushes happen when a batch passes through, so the pipeline sends an empty batch on a tick.
+ */
+export class WorkflowProcessor implements Processor {
+  readonly name = 'workflow';
+  private readonly options: WorkflowOptions;
+  private readonly now: () => number;
+  private readonly metrics: CollectorMetrics | undefined;
+  private readonly open = new Map<string, TraceSums>();
+  private readonly flushed = new Map<string, FlushedTrace>();
+  private bufferedSpans = 0;
+  evicted = 0;
+
+  constructor(options: Partial<WorkflowOptions> = {}, metrics?: CollectorMetrics) {
+    this.options = { ...DEFAULT_WORKFLOW_OPTIONS, ...options };
+    for (const key of ['quietWindowMs', 'maxWaitMs', 'maxTraces', 'maxSpansPerTrace', 'maxFlushedTraces'] as const) {
+      const v = this.options[key];
+      if (!(typeof v === 'number' && v >= (key.endsWith('Ms') ? 0 : 1))) throw new Error(`workflow: ${key} must be a number >= ${key.endsWith('Ms') ? 0 : 1}`);
+    }
+    this.now = options.now ?? Date.now;
+    this.metrics = metrics;
+  }
+
+  get openTraces(): number {
+    return this.open.size;
+  }
+
+  process(batch: PipelineBatch): PipelineBatch {
+    const nowMs = this.now();
+    let callsBySpan: Map<string, GenAICall> | undefined;
+    if (batch.calls.length > 0) {
+      callsBySpan = new Map();
+      for (const c of batch.calls) callsBySpan.set(c.traceId + c.spanId, c);
+    }
+    for (const span of batch.spans) {
+      let sums = this.open.get(span.traceId);
+      if (!sums) {
+        sums = new TraceSums(span.traceId, nowMs);
+        this.open.set(span.traceId, sums);
+        if (this.open.size > this.options.maxTraces) this.evictOldest(batch);
+      }
+      sums.addSpan(span, callsBySpan?.get(span.traceId + span.spanId), nowMs);
+      this.bufferedSpans++;
+      if (sums.spans >= this.options.maxSpansPerTrace) {
+        this.evict(sums, 'max_spans', batch);
+      }
+    }
+    this.flushDue(nowMs, batch);
+    this.updateGauges();
+    return batch;
+  }
+
+  flush(): PipelineBatch {
+    const batch: PipelineBatch = { spans: [], calls: [], workflows: [] };
+    for (const sums of [...this.open.values()]) this.flushTrace(sums, batch);
+    this.updateGauges();
+    return batch;
+  }
+
+  private flushDue(nowMs: number, batch: PipelineBatch): void {
+    const { quietWindowMs, maxWaitMs } = this.options;
+    for (const sums of this.open.values()) {
+      // Late spans of a flushed trace have no root to wait for: the quiet window alone closes them.
+      const rootDone = sums.rootEnded || this.flushed.has(sums.traceId);
+      if ((rootDone && nowMs - sums.lastActivityMs >= quietWindowMs) || nowMs - sums.firstSeenMs >= maxWaitMs) {
+        this.flushTrace(sums, batch);
+      }
+    }
+  }
+
+  private evictOldest(batch: PipelineBatch): void {
+    const oldest = this.open.values().next().value;
+    if (oldest) this.evict(oldest, 'max_traces', batch);
+  }
+
+  private evict(sums: TraceSums, reason: string, batch: PipelineBatch): void {
+    this.evicted++;
+    this.metrics?.evictedTraces.inc(1, { reason });
+    this.flushTrace(sums, batch);
+  }
+
+  private flushTrace(sums: TraceSums, batch: PipelineBatch): void {
+    this.open.delete(sums.traceId);
+    this.bufferedSpans -= sums.spans;
+    const previous = this.flushed.get(sums.traceId);
+    if (!sums.genai && !previous) return;
+    const identity = sums.identity();
+    let row: WorkflowRow;
+    if (!previous) {
+      row = makeRow(sums, 0, identity, sums.first, sums.last, sums.last - sums.first);
+      this.remember(sums.traceId, { revisions: 1, first: sums.first, last: sums.last, identity });
+    } else {
+      const first = sums.first < previous.first ? sums.first : previous.first;
+      const last = sums.last > previous.last ? sums.last : previous.last;
+      // Each delta carries how much the trace's duration grew, so the durations sum to the total.
+      const growth = last - first - (previous.last - previous.first);
+      const merged = mergeIdentity(previous.identity, identity);
+      row = makeRow(sums, previous.revisions, merged, first, last, growth);
+      this.remember(sums.traceId, { revisions: previous.revisions + 1, first, last, identity: merged });
+    }
+    if (!previous && sums.root) annotateRoot(sums.root, row);
+    batch.workflows.push(row);
+    this.metrics?.workflowRows.inc(1, { kind: row.revision === 0 ? 'final' : 'delta' });
+  }
+
+  private remember(traceId: string, entry: FlushedTrace): void {
+    this.flushed.delete(traceId);
+    this.flushed.set(traceId, entry);
+    if (this.flushed.size > this.options.maxFlushedTraces) {
+      const oldest = this.flushed.keys().next().value;
+      if (oldest !== undefined) this.flushed.delete(oldest);
+    }
+  }
+
+  private updateGauges(): void {
+    this.metrics?.workflowBufferTraces.set(this.open.size);
+    this.metrics?.workflowBufferSpans.set(this.bufferedSpans);
+  }
+}
+
+function mergeIdentity(before: Identity, late: Identity): Identity {
+  const out = { ...before };
+  for (const key of Object.keys(out) as (keyof Identity)[]) if (out[key] === '') out[key] = late[key];
+  return out;
+}
+
+function makeRow(sums: TraceSums, revision: number, id: Identity, first: bigint, last: bigint, durationNs: bigint): WorkflowRow {
+  return {
+    traceId: sums.traceId,
+    revision,
+    firstTimestampNs: first,
+    lastTimestampNs: last,
+    durationNs,
+    ...id,
+    calls: sums.calls,
+    errors: sums.errors,
+    inputTokens: sums.inputTokens,
+    outputTokens: sums.outputTokens,
+    cacheReadTokens: sums.cacheReadTokens,
+    cacheWriteTokens: sums.cacheWriteTokens,
+    reasoningTokens: sums.reasoningTokens,
+    costUsd: sums.costUsd,
+    unpricedCalls: sums.unpricedCalls,
+    models: [...sums.models].sort(),
+    tools: [...sums.tools].sort(),
+    spans: sums.spans,
+  };
+}
+
+/** Puts the trace totals on its root span, which the OTLP exporter forwards once they are known. */
+export function annotateRoot(root: Span, row: WorkflowRow): void {
+  const a = root.attributes;
+  a[ATTR_WORKFLOW_COST] = row.costUsd;
+  a[ATTR_WORKFLOW_CALLS] = row.calls;
+  a[ATTR_WORKFLOW_INPUT_TOKENS] = row.inputTokens;
+  a[ATTR_WORKFLOW_OUTPUT_TOKENS] = row.outputTokens;
+  a[ATTR_WORKFLOW_CACHE_READ_TOKENS] = row.cacheReadTokens;
+  a[ATTR_WORKFLOW_CACHE_WRITE_TOKENS] = row.cacheWriteTokens;
+  a[ATTR_WORKFLOW_REASONING_TOKENS] = row.reasoningTokens;
+  a[ATTR_WORKFLOW_ERRORS] = row.errors;
+  a[ATTR_WORKFLOW_MODELS] = row.models;
+  a[ATTR_WORKFLOW_TOOLS] = row.tools;
+  a[ATTR_WORKFLOW_DURATION_NS] = row.durationNs;
+}

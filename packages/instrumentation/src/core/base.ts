@@ -1,0 +1,46 @@
+import { InstrumentationBase } from '@opentelemetry/instrumentation';
+import type { SpendtraceInstrumentationConfig } from './config.ts';
+import { GenAIRecorder } from './recorder.ts';
+
+/**
+ * Base of every spendtrace SDK instrumentation: an `InstrumentationBase` with a `recorder` that
+ * follows the tracer, meter and config the instrumentation is given (setTracerProvider,
+ * setMeterProvider, setConfig) at each call.
+ */
+export abstract class GenAIInstrumentationBase<
+  Config extends SpendtraceInstrumentationConfig = SpendtraceInstrumentationConfig,
+> extends InstrumentationBase<Config> {
+  protected readonly recorder: GenAIRecorder = new GenAIRecorder({
+    tracer: () => this.tracer,
+    meter: () => this.meter,
+    config: () => this.getConfig(),
+  });
+}
+
+/** `server.address` / `server.port` from an SDK client's base URL (port only when the URL names one or is http/https). */
+export function serverAttributes(baseURL: unknown): { serverAddress?: string; serverPort?: number } {
+  if (typeof baseURL !== 'string' || baseURL === '') return {};
+  try {
+    const url = new URL(baseURL);
+    const port = url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : undefined;
+    return { serverAddress: url.hostname, ...(port !== undefined ? { serverPort: port } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+/** Finite numbers only: SDK params are user input and may hold anything. */
+export function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A string or an array of strings as a string array (stop sequences, encoding formats). */
+export function stringArrayOrUndefined(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  return undefined;
+}

@@ -1,0 +1,137 @@
+import { diag } from '@opentelemetry/api';
+import type { GenAICall, GenAICallOutcome } from './recorder.ts';
+import { reportInstrumentationError } from './recorder.ts';
+
+/** Watches the chunks of one streamed response. */
+export interface StreamObserver<Chunk> {
+  /**
+   * Sees each chunk before the caller does. Return `false` to keep the chunk from the caller (used
+   * for the usage-only chunk the instrumentation asked for itself); anything else passes it on as is.
+   */
+  onChunk(chunk: Chunk): boolean | void;
+  /** What was seen so far, as the call's outcome; called once when the stream ends, breaks or fails. */
+  outcome(): GenAICallOutcome;
+}
+
+/**
+ * Makes `stream` report to `call` while the caller iterates it, and returns the same object.
+ *
+ * The SDK's stream object is kept (its controller, `tee`, `toReadableStream` and type stay) and only
+ * its async iterator is shadowed on the instance: each chunk is handed to the caller as soon as the
+ * SDK yields it, nothing is buffered. The call ends once: at the end of the stream, on an early
+ * `break` (`return()`), or with an error when the SDK throws (abort, disconnect, bad event).
+ */
+export function observeStream<S extends AsyncIterable<Chunk>, Chunk>(stream: S, call: GenAICall, observer: StreamObserver<Chunk>): S {
+  try {
+    const iterate = stream[Symbol.asyncIterator];
+    if (typeof iterate !== 'function') {
+      call.end(observer.outcome());
+      return stream;
+    }
+    Object.defineProperty(stream, Symbol.asyncIterator, {
+      configurable: true,
+      writable: true,
+      value: function observedIterator(this: S): AsyncIterator<Chunk> {
+        return observeIterator(iterate.call(this), call, observer);
+      },
+    });
+  } catch (error) {
+    reportInstrumentationError('observeStream', error);
+  }
+  return stream;
+}
+
+function safeOutcome(observer: StreamObserver<unknown>): GenAICallOutcome {
+  try {
+    return observer.outcome();
+  } catch (error) {
+    reportInstrumentationError('stream outcome', error);
+    return {};
+  }
+}
+
+function observeIterator<Chunk>(inner: AsyncIterator<Chunk>, call: GenAICall, observer: StreamObserver<Chunk>): AsyncIterableIterator<Chunk> {
+  const complete = (): void => {
+    if (!call.ended) call.end(safeOutcome(observer as StreamObserver<unknown>));
+  };
+  const failWith = (error: unknown): void => {
+    if (!call.ended) call.fail(error, safeOutcome(observer as StreamObserver<unknown>));
+  };
+  const shows = (chunk: Chunk): boolean => {
+    try {
+      return observer.onChunk(chunk) !== false;
+    } catch (error) {
+      reportInstrumentationError('stream chunk', error);
+      return true;
+    }
+  };
+
+  const iterator: AsyncIterableIterator<Chunk> = {
+    async next(): Promise<IteratorResult<Chunk>> {
+      try {
+        for (;;) {
+          const result = await inner.next();
+          if (result.done) {
+            complete();
+            return result;
+          }
+          call.markFirstChunk();
+          if (shows(result.value)) return result;
+        }
+      } catch (error) {
+        failWith(error);
+        throw error;
+      }
+    },
+    async return(value?: unknown): Promise<IteratorResult<Chunk>> {
+      // The caller stopped early: the call ends with what was seen, as a success.
+      complete();
+      if (typeof inner.return === 'function') return inner.return(value);
+      return { done: true, value: value as Chunk };
+    },
+    async throw(error?: unknown): Promise<IteratorResult<Chunk>> {
+      failWith(error);
+      if (typeof inner.throw === 'function') return inner.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
+
+/**
+ * Hooks the outcome of an SDK call that returns an `APIPromise` (openai, @anthropic-ai/sdk) while
+ * handing the caller an object of the same class, so `withResponse()`, `asResponse()` and helpers
+ * built on `_thenUnwrap` (e.g. `chat.completions.parse`) keep working.
+ *
+ * `onResult` runs when the caller consumes the parsed result and may return a replacement of the
+ * same shape (the observed stream); `onError` runs when the request fails. The body is not read
+ * earlier than the caller reads it.
+ */
+export function hookAPIPromise<T>(
+  promise: T,
+  onResult: (value: unknown) => unknown,
+  onError: (error: unknown) => void,
+): T {
+  const apiPromise = promise as unknown as {
+    _thenUnwrap?: (transform: (data: unknown, props: unknown) => unknown) => unknown;
+    asResponse?: () => Promise<unknown>;
+    then?: unknown;
+  };
+  if (typeof apiPromise?._thenUnwrap === 'function' && typeof apiPromise.asResponse === 'function') {
+    // Failures before a body arrives (HTTP errors, network, abort) reject the raw response;
+    // observing them there does not start body parsing.
+    apiPromise.asResponse().then(undefined, onError);
+    return apiPromise._thenUnwrap((data) => onResult(data)) as T;
+  }
+  if (typeof apiPromise?.then === 'function') {
+    diag.debug('spendtrace: SDK call did not return an APIPromise; observing it as a plain promise');
+    return (promise as unknown as Promise<unknown>).then(onResult, (error: unknown) => {
+      onError(error);
+      throw error;
+    }) as T;
+  }
+  return promise;
+}

@@ -1,0 +1,2 @@
+export { GoogleGenAIInstrumentation } from './instrumentation.ts';
+export type { GoogleGenAIInstrumentationConfig } from './instrumentation.ts';

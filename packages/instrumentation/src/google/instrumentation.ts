@@ -1,0 +1,204 @@
+import { context } from '@opentelemetry/api';
+import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { GEN_AI_OPERATION } from '@spendtrace/semconv';
+import { GenAIInstrumentationBase, observeStream, reportInstrumentationError } from '../core/index.ts';
+import type { GenAICall, GenAICallOutcome, GenAICallStart, SpendtraceInstrumentationConfig } from '../core/index.ts';
+import {
+  backendOf,
+  generateRequestAttributes,
+  inputMessagesOf,
+  modelIdOf,
+  systemInstructionsOf,
+  toolDefinitionsOf,
+} from './request.ts';
+import type { GoogleApiClientLike } from './request.ts';
+import { embedOutcome, GeminiStreamAccumulator, generateOutcome } from './response.ts';
+
+/** Options of {@link GoogleGenAIInstrumentation}; the shared spendtrace options apply as documented there. */
+export type GoogleGenAIInstrumentationConfig = SpendtraceInstrumentationConfig;
+
+const INSTRUMENTATION_NAME = '@spendtrace/instrumentation-google-genai';
+const INSTRUMENTATION_VERSION = '0.1.0';
+
+/**
+ * The `Models` methods that each issue exactly one HTTP request. The public `generateContent`,
+ * `generateContentStream` and `embedContent` are arrow functions created per instance in the
+ * constructor (no prototype method to patch), and they may issue several requests for one call
+ * (automatic function calling, continuation); these prototype methods sit below both, so every
+ * billed request gets one span and chats (which call `models.generateContent`) are covered too.
+ */
+const METHODS = {
+  generateContentInternal: 'generate',
+  generateContentStreamInternal: 'stream',
+  embedContentInternal: 'embed',
+} as const;
+type MethodName = keyof typeof METHODS;
+type MethodKind = (typeof METHODS)[MethodName];
+const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+
+interface ModelsLike {
+  apiClient?: GoogleApiClientLike;
+}
+interface GenerateParamsLike {
+  model?: unknown;
+  contents?: unknown;
+  config?: unknown;
+}
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+function isPromiseLike(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Traces `@google/genai` (the Google Gen AI SDK): `models.generateContent`, `generateContentStream`
+ * and `embedContent`, on the Gemini API (`gcp.gemini`) and on Vertex AI (`gcp.vertex_ai`, from the
+ * client's `vertexai` flag). Thinking tokens count as output and as reasoning; cached content is
+ * reported as cache reads. Works with the SDK's ESM and CommonJS builds, since both export the same
+ * `Models` class; for bundled apps use {@link GoogleGenAIInstrumentation.instrumentClient}.
+ */
+export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleGenAIInstrumentationConfig> {
+  constructor(config: GoogleGenAIInstrumentationConfig = {}) {
+    super(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, config);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        '@google/genai',
+        ['>=0.7.0'],
+        (moduleExports: unknown) => this.patchModule(moduleExports),
+        (moduleExports: unknown) => this.unpatchModule(moduleExports),
+      ),
+    ];
+  }
+
+  /** Patches the `Models` prototype of a loaded `@google/genai` module; used by the module hooks. */
+  patchModule<T>(moduleExports: T): T {
+    try {
+      const proto = (moduleExports as { Models?: { prototype?: Record<string, unknown> } } | undefined)?.Models?.prototype;
+      const found = proto ? METHOD_NAMES.filter((name) => typeof proto[name] === 'function') : [];
+      if (!proto || found.length === 0) {
+        this._diag.warn('@google/genai: Models methods not found (unsupported SDK shape); calls are not traced');
+        return moduleExports;
+      }
+      if (found.length < METHOD_NAMES.length) {
+        this._diag.warn(`@google/genai: only ${found.join(', ')} found; other Models calls are not traced`);
+      }
+      for (const name of found) {
+        if (isWrapped(proto[name])) this._unwrap(proto, name);
+        this._wrap(proto, name, (original) => this.wrapMethod(original as AnyFunction, METHODS[name]) as never);
+      }
+    } catch (error) {
+      this._diag.warn('@google/genai: patching failed; calls are not traced', error);
+    }
+    return moduleExports;
+  }
+
+  unpatchModule(moduleExports: unknown): void {
+    try {
+      const proto = (moduleExports as { Models?: { prototype?: Record<string, unknown> } } | undefined)?.Models?.prototype;
+      if (!proto) return;
+      for (const name of METHOD_NAMES) if (isWrapped(proto[name])) this._unwrap(proto, name);
+    } catch (error) {
+      this._diag.warn('@google/genai: unpatching failed', error);
+    }
+  }
+
+  /**
+   * Traces one `GoogleGenAI` client without module hooks (bundled apps): its `models` instance gets
+   * traced methods of its own. Returns whether the client was recognised; a client whose class is
+   * already patched through the module hooks is left as is, so calls are never traced twice.
+   */
+  instrumentClient(client: unknown): boolean {
+    try {
+      const models = (client as { models?: Record<string, unknown> } | null)?.models;
+      if (typeof models !== 'object' || models === null) return false;
+      let recognised = false;
+      for (const name of METHOD_NAMES) {
+        const current = models[name];
+        if (typeof current !== 'function') continue;
+        recognised = true;
+        if (isWrapped(current)) continue;
+        const traced = this.wrapMethod(current as AnyFunction, METHODS[name]);
+        Object.defineProperty(traced, '__wrapped', { value: true });
+        Object.defineProperty(models, name, { value: traced, writable: true, configurable: true, enumerable: false });
+      }
+      if (!recognised) this._diag.warn('@google/genai: client has no recognised Models methods; it is not traced');
+      return recognised;
+    } catch (error) {
+      this._diag.warn('@google/genai: instrumentClient failed; the client is not traced', error);
+      return false;
+    }
+  }
+
+  private wrapMethod(original: AnyFunction, kind: MethodKind): AnyFunction {
+    const instrumentation = this;
+    return function tracedModelsMethod(this: unknown, ...args: unknown[]): unknown {
+      const call = instrumentation.startCall(this as ModelsLike, args[0] as GenerateParamsLike | undefined, kind);
+      if (!call) return original.apply(this, args);
+      let result: unknown;
+      try {
+        result = context.with(call.context, () => original.apply(this, args));
+      } catch (error) {
+        call.fail(error);
+        throw error;
+      }
+      if (!isPromiseLike(result)) {
+        call.end({});
+        return result;
+      }
+      return result.then(
+        (value) => instrumentation.finish(call, kind, value),
+        (error: unknown) => {
+          call.fail(error);
+          throw error;
+        },
+      );
+    };
+  }
+
+  private startCall(models: ModelsLike | undefined, params: GenerateParamsLike | undefined, kind: MethodKind): GenAICall | undefined {
+    let spec: GenAICallStart;
+    try {
+      const backend = backendOf(models?.apiClient);
+      const embed = kind === 'embed';
+      spec = {
+        operation: embed ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.GENERATE_CONTENT,
+        provider: backend.provider,
+        requestModel: modelIdOf(params?.model),
+        serverAddress: backend.serverAddress,
+        serverPort: backend.serverPort,
+        region: backend.location,
+        ...(embed ? {} : { stream: kind === 'stream', attributes: generateRequestAttributes(params?.config, backend) }),
+      };
+      if (!embed) {
+        spec.inputMessages = () => inputMessagesOf(params?.contents);
+        spec.systemInstructions = () => systemInstructionsOf(params?.config);
+        spec.toolDefinitions = () => toolDefinitionsOf(params?.config);
+      }
+    } catch (error) {
+      reportInstrumentationError('@google/genai request', error);
+      return undefined;
+    }
+    return this.recorder.start(spec);
+  }
+
+  private finish(call: GenAICall, kind: MethodKind, value: unknown): unknown {
+    try {
+      if (kind === 'stream') {
+        if (value && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+          return observeStream(value as AsyncIterable<unknown>, call, new GeminiStreamAccumulator(call.captureContent));
+        }
+        call.end({});
+        return value;
+      }
+      const outcome: GenAICallOutcome = kind === 'embed' ? embedOutcome(value) : generateOutcome(value, call.captureContent);
+      call.end(outcome);
+    } catch (error) {
+      reportInstrumentationError('@google/genai response', error);
+      call.end({});
+    }
+    return value;
+  }
+}

@@ -1,0 +1,187 @@
+import type { AttributeValue } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_OUTPUT_TYPE,
+  ATTR_GEN_AI_REQUEST_CHOICE_COUNT,
+  ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY,
+  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
+  ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY,
+  ATTR_GEN_AI_REQUEST_SEED,
+  ATTR_GEN_AI_REQUEST_STOP_SEQUENCES,
+  ATTR_GEN_AI_REQUEST_TEMPERATURE,
+  ATTR_GEN_AI_REQUEST_TOP_P,
+  ATTR_OPENAI_REQUEST_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SERVICE_TIER,
+  ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
+  GEN_AI_PROVIDER,
+} from '@spendtrace/semconv';
+import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
+import { chatInputMessages, chatOutputMessage, chatSystemInstructions } from './content.ts';
+import type { ChatMessageLike } from './content.ts';
+
+type Params = Record<string, unknown>;
+
+function outputType(responseFormat: unknown): string | undefined {
+  const type = (responseFormat as { type?: unknown } | undefined)?.type;
+  if (type === 'json_object' || type === 'json_schema') return 'json';
+  if (type === 'text') return 'text';
+  return undefined;
+}
+
+/** `gen_ai.request.*` attributes of a chat completion request. */
+export function chatRequestAttributes(params: Params): Record<string, AttributeValue | undefined> {
+  const n = numberOrUndefined(params.n);
+  return {
+    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(params.max_completion_tokens) ?? numberOrUndefined(params.max_tokens),
+    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(params.temperature),
+    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(params.top_p),
+    [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY]: numberOrUndefined(params.frequency_penalty),
+    [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: numberOrUndefined(params.presence_penalty),
+    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(params.stop),
+    [ATTR_GEN_AI_REQUEST_SEED]: numberOrUndefined(params.seed),
+    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: n !== undefined && n !== 1 ? n : undefined,
+    [ATTR_GEN_AI_OUTPUT_TYPE]: outputType(params.response_format),
+    [ATTR_OPENAI_REQUEST_SERVICE_TIER]: stringOrUndefined(params.service_tier),
+  };
+}
+
+/** DeepSeek reports its cache as hit/miss counts, which its own adapter reads. */
+export function chatUsageAdapter(provider: string): 'usageFromDeepSeek' | 'usageFromOpenAIChat' {
+  return provider === GEN_AI_PROVIDER.DEEPSEEK ? 'usageFromDeepSeek' : 'usageFromOpenAIChat';
+}
+
+interface ChatCompletionLike {
+  id?: unknown;
+  model?: unknown;
+  service_tier?: unknown;
+  system_fingerprint?: unknown;
+  usage?: unknown;
+  choices?: { index?: number; finish_reason?: unknown; message?: ChatMessageLike }[];
+}
+
+/** Outcome of a non-streamed chat completion. */
+export function chatOutcome(response: unknown, provider: string): GenAICallOutcome {
+  const r = (response ?? {}) as ChatCompletionLike;
+  const choices = Array.isArray(r.choices) ? r.choices : [];
+  return {
+    responseId: stringOrUndefined(r.id),
+    responseModel: stringOrUndefined(r.model),
+    finishReasons: choices.map((c) => stringOrUndefined(c.finish_reason)).filter((f): f is string => f !== undefined),
+    usage: canonicalUsage(chatUsageAdapter(provider), r.usage),
+    serviceTier: stringOrUndefined(r.service_tier),
+    attributes: {
+      [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: stringOrUndefined(r.service_tier),
+      [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: stringOrUndefined(r.system_fingerprint),
+    },
+    outputMessages: () => choices.map((c) => chatOutputMessage(c.message ?? {}, stringOrUndefined(c.finish_reason))),
+  };
+}
+
+export { chatInputMessages, chatSystemInstructions };
+
+interface ChunkLike {
+  id?: unknown;
+  model?: unknown;
+  service_tier?: unknown;
+  system_fingerprint?: unknown;
+  usage?: unknown;
+  choices?: {
+    index?: number;
+    finish_reason?: unknown;
+    delta?: { content?: unknown; tool_calls?: { index?: number; id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] };
+  }[];
+}
+
+interface ChoiceAccumulator {
+  finishReason?: string;
+  text: string;
+  toolCalls: { id?: string; name?: string; arguments: string }[];
+}
+
+/**
+ * Watches a streamed chat completion. When the instrumentation added `include_usage` itself, the
+ * usage-only final chunk and the `usage: null` field it makes the API add to every other chunk are
+ * kept from the caller, so the caller sees the stream it asked for.
+ */
+export class ChatStreamObserver implements StreamObserver<unknown> {
+  private readonly provider: string;
+  private readonly hideUsage: boolean;
+  private readonly keepContent: boolean;
+  private id: string | undefined;
+  private model: string | undefined;
+  private serviceTier: string | undefined;
+  private fingerprint: string | undefined;
+  private usage: unknown;
+  private readonly choices = new Map<number, ChoiceAccumulator>();
+
+  constructor(provider: string, hideUsage: boolean, keepContent: boolean) {
+    this.provider = provider;
+    this.hideUsage = hideUsage;
+    this.keepContent = keepContent;
+  }
+
+  onChunk(raw: unknown): boolean {
+    const chunk = raw as ChunkLike;
+    if (!chunk || typeof chunk !== 'object') return true;
+    this.id ??= stringOrUndefined(chunk.id);
+    this.model ??= stringOrUndefined(chunk.model);
+    this.serviceTier ??= stringOrUndefined(chunk.service_tier);
+    this.fingerprint ??= stringOrUndefined(chunk.system_fingerprint);
+    if (chunk.usage) this.usage = chunk.usage;
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    for (const choice of choices) {
+      const index = typeof choice.index === 'number' ? choice.index : 0;
+      let acc = this.choices.get(index);
+      if (!acc) {
+        acc = { text: '', toolCalls: [] };
+        this.choices.set(index, acc);
+      }
+      const finish = stringOrUndefined(choice.finish_reason);
+      if (finish !== undefined) acc.finishReason = finish;
+      if (this.keepContent) accumulateDelta(acc, choice.delta);
+    }
+    if (this.hideUsage) {
+      if (choices.length === 0 && chunk.usage) return false;
+      if (chunk.usage === null) delete chunk.usage;
+    }
+    return true;
+  }
+
+  outcome(): GenAICallOutcome {
+    const indexes = [...this.choices.keys()].sort((a, b) => a - b);
+    return {
+      responseId: this.id,
+      responseModel: this.model,
+      finishReasons: indexes.map((i) => this.choices.get(i)?.finishReason).filter((f): f is string => f !== undefined),
+      usage: canonicalUsage(chatUsageAdapter(this.provider), this.usage),
+      serviceTier: this.serviceTier,
+      attributes: {
+        [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: this.serviceTier,
+        [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: this.fingerprint,
+      },
+      outputMessages: () =>
+        indexes.map((i) => {
+          const acc = this.choices.get(i)!;
+          return chatOutputMessage(
+            {
+              content: acc.text,
+              tool_calls: acc.toolCalls.map((t) => ({ id: t.id, function: { name: t.name, arguments: t.arguments } })),
+            },
+            acc.finishReason,
+          );
+        }),
+    };
+  }
+}
+
+function accumulateDelta(acc: ChoiceAccumulator, delta: NonNullable<ChunkLike['choices']>[number]['delta']): void {
+  if (!delta) return;
+  if (typeof delta.content === 'string') acc.text += delta.content;
+  for (const call of delta.tool_calls ?? []) {
+    const index = typeof call.index === 'number' ? call.index : 0;
+    const entry = (acc.toolCalls[index] ??= { arguments: '' });
+    entry.id ??= stringOrUndefined(call.id);
+    entry.name ??= stringOrUndefined(call.function?.name);
+    if (typeof call.function?.arguments === 'string') entry.arguments += call.function.arguments;
+  }
+}

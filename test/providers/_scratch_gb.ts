@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleGemini } from './gemini.ts';
+import { BedrockProvider, acceptHttp2Cleartext } from './bedrock.ts';
+import { GoogleGenAI } from '@google/genai';
+import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+const bedrock = new BedrockProvider();
+const server = createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const url = new URL(req.url ?? '/', 'http://x');
+  console.log('REQ', req.method, req.url);
+  if (handleGemini(req, res, url, Buffer.concat(chunks).toString())) return;
+  if (bedrock.handle(req, res, url, Buffer.concat(chunks).toString())) return;
+  res.writeHead(404); res.end();
+});
+acceptHttp2Cleartext(server);
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: base } });
+const r = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi there', config: { thinkingConfig: { thinkingBudget: 100 } } });
+console.log(r.text, r.usageMetadata, r.modelVersion, r.responseId);
+for await (const c of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'stream me please' })) console.log('chunk', c.text, c.usageMetadata?.candidatesTokenCount);
+const e = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: ['a', 'bb'] });
+console.log(JSON.stringify(e));
+const v = new GoogleGenAI({ vertexai: true, project: 'p', location: 'us-central1', apiKey: 'k', httpOptions: { baseUrl: base } });
+const vr = await v.models.generateContent({ model: 'gemini-2.5-flash', contents: 'vertex' });
+console.log(vr.text, vr.usageMetadata);
+const ve = await v.models.embedContent({ model: 'text-embedding-005', contents: ['a', 'bb'] });
+console.log(JSON.stringify(ve));
+try { await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x', config: { httpOptions: { headers: { 'x-mock-fault': 'rate_limit' } } } }); } catch (err) { console.log('ERR', (err as any).constructor.name, (err as any).status, String(err).slice(0, 100)); }
+const client = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: base, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const cr = await client.send(new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', system: [{ text: 'You are a helpful assistant with a long system prompt.' }, { cachePoint: { type: 'default' } }], messages: [{ role: 'user', content: [{ text: 'hello bedrock' }] }] }));
+console.log(JSON.stringify(cr.output), cr.usage, cr.stopReason);
+const cs = await client.send(new ConverseStreamCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: 'stream bedrock' }] }] }));
+for await (const ev of cs.stream!) console.log('ev', JSON.stringify(ev));
+const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 100, messages: [{ role: 'user', content: 'invoke me' }] });
+const ir = await client.send(new InvokeModelCommand({ modelId: 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0', body, contentType: 'application/json' }));
+console.log(ir.body.constructor.name, new TextDecoder().decode(ir.body));
+const is = await client.send(new InvokeModelWithResponseStreamCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', body }));
+for await (const ev of is.body!) console.log('iev', new TextDecoder().decode(ev.chunk!.bytes!));
+const c1 = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: base, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+c1.middlewareStack.add((next) => async (args: any) => { args.request.headers['x-mock-fault'] = 'rate_limit'; return next(args); }, { step: 'build' });
+try { await c1.send(new ConverseCommand({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', messages: [{ role: 'user', content: [{ text: 'x' }] }] })); } catch (err) { console.log('BERR', (err as any).name, (err as any).$metadata?.httpStatusCode); }
+server.close();
