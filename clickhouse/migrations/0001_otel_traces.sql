@@ -3,7 +3,7 @@
 -- built for that exporter read this table unchanged, and a deployment already running that exporter
 -- can point both at one database.
 --
--- Tokens ({{...}}) are expanded by the migration runner: the same source renders the single-node
+-- The double-brace tokens are expanded by the migration runner: the same source renders the single-node
 -- schema and the cluster schema (ON CLUSTER, Replicated* engines, Distributed tables).
 CREATE TABLE IF NOT EXISTS {{table otel_traces}}{{on_cluster}} (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),

@@ -18,3 +18,22 @@ export {
 } from './render.ts';
 export { migrate, appliedMigrations, type MigrateOptions, type MigrateResult } from './migrate.ts';
 export { retentionStatements, applyRetention, type RetentionOptions } from './retention.ts';
+export {
+  QUERIES_DIR,
+  FILTER_VARIABLES,
+  FILTER_SETS,
+  CALL_MODEL_EXPR,
+  DIMENSIONS,
+  DIMENSION_NAMES,
+  queryNames,
+  loadQueryTemplate,
+  renderQuery,
+  renderTemplate,
+  queryParams,
+  type QueryTarget,
+  type FilterVariable,
+  type Dimension,
+  type QueryParams,
+  type RenderOptions as QueryRenderOptions,
+} from './queries.ts';
+export { createEmbeddedClient, createEmbeddedConnection } from './embedded.ts';

@@ -49,30 +49,49 @@ export const FILTER_SETS: Readonly<Record<string, Partial<Record<FilterVariable,
     feature: 'feature',
     customer: 'customer_id',
   },
-  workflows: {
-    environment: 'environment',
-    service: 'service_name',
-    feature: 'feature',
-    customer: 'customer_id',
+  /** Per-trace sums of genai_workflows, as aliased by the workflow queries' inner SELECT. */
+  workflow_runs: {
+    environment: 'wf_environment',
+    service: 'wf_service',
+    feature: 'wf_feature',
+    customer: 'wf_customer',
   },
 };
 
 /** Dimensions a spend breakdown can be grouped by (`spendtrace report --by`, dashboard tables). */
-export const DIMENSIONS = {
-  feature: { expr: "if(feature = '', '(none)', feature)", order: 'spend_usd DESC, name ASC' },
-  model: { expr: `if(${CALL_MODEL_EXPR} = '', '(none)', ${CALL_MODEL_EXPR})`, order: 'spend_usd DESC, name ASC' },
-  provider: { expr: "if(provider = '', '(none)', provider)", order: 'spend_usd DESC, name ASC' },
-  customer: { expr: "if(customer_id = '', '(none)', customer_id)", order: 'spend_usd DESC, name ASC' },
+export const DIMENSIONS: Readonly<Record<string, { expr: string; rollup?: string; order: string }>> = {
+  feature: {
+    expr: "if(feature = '', '(none)', feature)",
+    rollup: "if(feature = '', '(none)', feature)",
+    order: 'spend_usd DESC, name ASC',
+  },
+  model: {
+    expr: `if(${CALL_MODEL_EXPR} = '', '(none)', ${CALL_MODEL_EXPR})`,
+    rollup: "if(model = '', '(none)', model)",
+    order: 'spend_usd DESC, name ASC',
+  },
+  provider: {
+    expr: "if(provider = '', '(none)', provider)",
+    rollup: "if(provider = '', '(none)', provider)",
+    order: 'spend_usd DESC, name ASC',
+  },
+  customer: {
+    expr: "if(customer_id = '', '(none)', customer_id)",
+    rollup: "if(customer_id = '', '(none)', customer_id)",
+    order: 'spend_usd DESC, name ASC',
+  },
   user: { expr: "if(user_id = '', '(none)', user_id)", order: 'spend_usd DESC, name ASC' },
   workflow: { expr: "if(workflow_name = '', '(none)', workflow_name)", order: 'spend_usd DESC, name ASC' },
-  day: { expr: 'toString(toDate(timestamp))', order: 'name ASC' },
-} as const;
-export type Dimension = keyof typeof DIMENSIONS;
-export const DIMENSION_NAMES = Object.keys(DIMENSIONS) as Dimension[];
+  day: { expr: "toString(toDate(timestamp, 'UTC'))", order: 'name ASC' },
+};
+export const DIMENSION_NAMES = ['feature', 'model', 'provider', 'customer', 'user', 'workflow', 'day'] as const;
+export type Dimension = (typeof DIMENSION_NAMES)[number];
 
 export interface RenderOptions {
   /** Required when the template uses {{dimension}} / {{dimension_order}}. */
   dimension?: Dimension;
+  /** Required when the template uses {{variable_column SET}}: the variable whose values are listed. */
+  variable?: FilterVariable;
   /** Values for {{setting NAME}} tokens (thresholds, factors); inlined as numeric literals. */
   settings?: Readonly<Record<string, number>>;
   /** Monthly budget per customer and the default, for {{customer_budget COLUMN}}. */
@@ -152,8 +171,20 @@ function expandToken(name: string, args: string[], target: QueryTarget, options:
     case 'text':
       // A free-text variable (e.g. a trace id typed into the dashboard), quoted safely.
       return grafana ? `\${${arg(0)}:singlequote}` : `{${arg(0)}:String}`;
-    case 'dimension':
-      return requireDimension(options).expr;
+    case 'dimension': {
+      const dim = requireDimension(options);
+      if (args[0] === undefined) return dim.expr;
+      if (args[0] !== 'rollup') throw new Error(`unknown dimension source "${args[0]}"`);
+      if (!dim.rollup) throw new Error(`dimension "${options.dimension}" is not in the rollup tables`);
+      return dim.rollup;
+    }
+    case 'variable_column': {
+      const set = FILTER_SETS[arg(0)];
+      if (!set) throw new Error(`unknown filter set "${arg(0)}"`);
+      const column = options.variable ? set[options.variable] : undefined;
+      if (!column) throw new Error(`{{variable_column}} needs a variable of set "${arg(0)}"`);
+      return column;
+    }
     case 'dimension_order':
       return requireDimension(options).order;
     case 'setting': {
@@ -190,7 +221,7 @@ function asFilterVariable(name: string): FilterVariable {
   return name as FilterVariable;
 }
 
-function requireDimension(options: RenderOptions): { expr: string; order: string } {
+function requireDimension(options: RenderOptions): { expr: string; rollup?: string; order: string } {
   if (!options.dimension) throw new Error('{{dimension}} needs a dimension');
   const dim = DIMENSIONS[options.dimension];
   if (!dim) throw new Error(`unknown dimension "${options.dimension}"`);

@@ -31,7 +31,10 @@ export interface MigrationSource {
   name: string;
   /** The file's text, unrendered. */
   sql: string;
-  /** sha256 of `sql`, recorded when applied, so a migration edited afterwards is detected. */
+  /**
+   * sha256 of the SQL without comments and blank lines, recorded when applied, so a migration whose
+   * statements were edited afterwards is detected (comment edits are harmless and ignored).
+   */
   checksum: string;
 }
 
@@ -60,7 +63,7 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): MigrationSource[] 
       version: Number(match[1]),
       name: match[2]!,
       sql,
-      checksum: createHash('sha256').update(sql).digest('hex'),
+      checksum: createHash('sha256').update(statementText(sql)).digest('hex'),
     });
   }
   for (let i = 1; i < migrations.length; i++) {
@@ -159,6 +162,15 @@ export function bootstrapStatements(options: RenderOptions): string[] {
 ) ENGINE = ${engine}
 ORDER BY version`,
   ];
+}
+
+/** The SQL of a migration source with comment lines and surrounding whitespace removed. */
+function statementText(sql: string): string {
+  return sql
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('--'))
+    .join('\n');
 }
 
 /** The shard-local table behind a Distributed table in the cluster variant. */

@@ -45,7 +45,7 @@ const TOOL_INPUT = { query: 'mock' };
 async function messages(res: ServerResponse, body: Body, scenario: Scenario): Promise<void> {
   const n = nextSequence();
   const model = scenario.responseModel ?? String(body.model ?? 'unknown');
-  const id = `msg_mock_${n}`;
+  const id = scenario.id ?? `msg_mock_${n}`;
   const tool = toolToCall(body, scenario);
   const pieces = replyPieces(scenario);
   const usage = resolveUsage(scenario, estimateInputTokens(body.messages, [body.system]), pieces.length + (tool ? 12 : 0));
@@ -72,7 +72,7 @@ async function messages(res: ServerResponse, body: Body, scenario: Scenario): Pr
   await sse.send({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
   await sse.send({ type: 'ping' }, 'ping');
   for (const piece of pieces) {
-    if (!sse.beforeTextChunk()) return;
+    if (!(await sse.beforeTextChunk())) return;
     await sse.send({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }, 'content_block_delta');
   }
   await sse.send({ type: 'content_block_stop', index: 0 }, 'content_block_stop');
@@ -80,7 +80,7 @@ async function messages(res: ServerResponse, body: Body, scenario: Scenario): Pr
     await sse.send({ type: 'content_block_start', index: 1, content_block: { ...toolBlock, input: {} } }, 'content_block_start');
     const json = JSON.stringify(TOOL_INPUT);
     for (const part of [json.slice(0, 8), json.slice(8)]) {
-      if (!sse.beforeTextChunk()) return;
+      if (!(await sse.beforeTextChunk())) return;
       await sse.send({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: part } }, 'content_block_delta');
     }
     await sse.send({ type: 'content_block_stop', index: 1 }, 'content_block_stop');

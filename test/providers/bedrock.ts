@@ -1,285 +1,229 @@
 /**
  * Bedrock half of the local provider server: the runtime API's Converse, ConverseStream, InvokeModel
- * and InvokeModelWithResponseStream for Anthropic model bodies, with streams in the real binary
- * event-stream framing (see eventstream.ts).
+ * and InvokeModelWithResponseStream (Anthropic model bodies), with streams in the real binary
+ * event-stream framing (eventstream.ts), over HTTP/1.1 or HTTP/2 cleartext: the Bedrock runtime
+ * client speaks HTTP/2 only, so the factory teaches the server to accept it.
  *
- * Usage is deterministic and shaped like Bedrock's: Converse reports `inputTokens` without the
- * cached part (`cacheReadInputTokens` / `cacheWriteInputTokens` beside it), and Anthropic bodies
- * report `input_tokens` without `cache_read_input_tokens` / `cache_creation_input_tokens`.
- * The text before a cache point is written to the cache the first time this server sees it and
- * read from it afterwards, as a real prompt cache behaves.
+ * Usage follows Bedrock's wire forms: Converse reports `inputTokens` without the cached part
+ * (`cacheReadInputTokens` / `cacheWriteInputTokens` beside it), and Anthropic bodies report
+ * `input_tokens` without `cache_read_input_tokens` / `cache_creation_input_tokens`. The scenario's
+ * usage is in OpenTelemetry semantics and is converted: wire input = input − cacheRead − cacheWrite.
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { constants as httpConstants, createServer as createHttp2Server } from 'node:http2';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
-import { approxTokens } from './gemini.ts';
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException } from './eventstream.ts';
+import { createHash } from 'node:crypto';
+import { estimateInputTokens, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep } from './shared.ts';
+import type { ProviderHandler, ResolvedUsage, Scenario } from './shared.ts';
 
-/** Failures a request can ask for with the `x-mock-fault` header. */
-export type BedrockFault = 'rate_limit' | 'server_error' | 'disconnect' | 'stream_exception';
-
-interface ConverseBlock {
-  text?: string;
-  cachePoint?: { type: string };
-}
-interface ConverseRequest {
-  messages?: Array<{ role: string; content?: ConverseBlock[] }>;
-  system?: ConverseBlock[];
-  inferenceConfig?: { maxTokens?: number };
-}
-interface AnthropicBlock {
-  type?: string;
-  text?: string;
-  cache_control?: { type: string; ttl?: string };
-}
-interface AnthropicRequest {
-  max_tokens?: number;
-  system?: string | AnthropicBlock[];
-  messages?: Array<{ role: string; content: string | AnthropicBlock[] }>;
-}
-
-/** Splits a prompt at its last cache marker: the text before is cacheable, the rest is not. */
-interface PromptParts {
-  cacheable: string;
-  rest: string;
-  lastUserText: string;
-}
-
-function converseParts(request: ConverseRequest): PromptParts {
-  const blocks: ConverseBlock[] = [...(request.system ?? []), ...(request.messages ?? []).flatMap((m) => m.content ?? [])];
-  const lastCachePoint = blocks.findLastIndex((block) => block.cachePoint !== undefined);
-  const textOf = (list: ConverseBlock[]): string => list.map((block) => block.text ?? '').join('\n');
-  const lastUser = (request.messages ?? []).filter((m) => m.role === 'user').at(-1);
-  return {
-    cacheable: lastCachePoint < 0 ? '' : textOf(blocks.slice(0, lastCachePoint)),
-    rest: textOf(lastCachePoint < 0 ? blocks : blocks.slice(lastCachePoint + 1)),
-    lastUserText: textOf(lastUser?.content ?? []),
-  };
-}
-
-function anthropicParts(request: AnthropicRequest): PromptParts {
-  const asBlocks = (content: string | AnthropicBlock[] | undefined): AnthropicBlock[] =>
-    content === undefined ? [] : typeof content === 'string' ? [{ type: 'text', text: content }] : content;
-  const blocks = [...asBlocks(request.system), ...(request.messages ?? []).flatMap((m) => asBlocks(m.content))];
-  const lastMarked = blocks.findLastIndex((block) => block.cache_control !== undefined);
-  const textOf = (list: AnthropicBlock[]): string => list.map((block) => block.text ?? '').join('\n');
-  const lastUser = (request.messages ?? []).filter((m) => m.role === 'user').at(-1);
-  return {
-    cacheable: textOf(blocks.slice(0, lastMarked + 1)),
-    rest: textOf(blocks.slice(lastMarked + 1)),
-    lastUserText: textOf(asBlocks(lastUser?.content)),
-  };
-}
-
-interface Answer {
-  text: string;
-  stopReason: 'end_turn' | 'max_tokens';
-  input: number;
-  cacheRead: number;
-  cacheWrite: number;
-  output: number;
-}
+type Body = Record<string, unknown>;
 
 /** The Anthropic model name Bedrock reports for a model id, profile and ARN forms included. */
 export function anthropicModelName(modelId: string): string {
   const tail = modelId.split('/').at(-1) ?? modelId;
-  return tail.replace(/^(?:[a-z]{2,4}\.)?anthropic\./, '').replace(/-v\d+(?::\d+)?$/, '');
+  return tail.replace(/^(?:[a-z]{2,6}\.)?anthropic\./, '').replace(/-v\d+(?::\d+)?$/, '');
 }
 
-export class BedrockProvider {
-  /** Cacheable prefixes seen so far: the first request writes the cache, later ones read it. */
-  private readonly cache = new Set<string>();
+/** restJson1 errors: the SDK reads the modelled error type from `__type`. */
+function errorBody(status: number, message: string): unknown {
+  const type = status === 429 ? 'ThrottlingException' : status >= 500 ? 'InternalServerException' : 'ValidationException';
+  return { __type: type, message };
+}
 
-  private answer(parts: PromptParts, maxTokens: number | undefined): Answer {
-    let cacheRead = 0;
-    let cacheWrite = 0;
-    if (parts.cacheable) {
-      const tokens = approxTokens(parts.cacheable);
-      if (this.cache.has(parts.cacheable)) cacheRead = tokens;
-      else {
-        this.cache.add(parts.cacheable);
-        cacheWrite = tokens;
-      }
-    }
-    let text = `Bedrock says: ${parts.lastUserText.trim() || 'hello'}. That is all.`;
-    let stopReason: Answer['stopReason'] = 'end_turn';
-    if (maxTokens !== undefined && approxTokens(text) > maxTokens) {
-      text = text.slice(0, maxTokens * 4);
-      stopReason = 'max_tokens';
-    }
-    return { text, stopReason, input: parts.rest ? approxTokens(parts.rest) : 1, cacheRead, cacheWrite, output: approxTokens(text) };
-  }
+function converseUsage(u: ResolvedUsage): Record<string, number> {
+  return {
+    inputTokens: Math.max(0, u.input - u.cacheRead - u.cacheWrite),
+    outputTokens: u.output,
+    totalTokens: u.input + u.output,
+    ...(u.cacheRead > 0 || u.cacheWrite > 0 ? { cacheReadInputTokens: u.cacheRead, cacheWriteInputTokens: u.cacheWrite } : {}),
+  };
+}
 
-  /** Handles a Bedrock runtime request; returns false when the path is not one of ours. */
-  handle(req: IncomingMessage, res: ServerResponse, url: URL, body: string): boolean {
-    if (req.method !== 'POST') return false;
-    const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(url.pathname);
-    if (!match?.[1] || !match[2]) return false;
-    const modelId = decodeURIComponent(match[1]);
-    const action = match[2];
-    const fault = faultOf(req);
-    if (fault === 'rate_limit') return sendError(res, 429, 'ThrottlingException', 'Too many requests, please wait before trying again.');
-    if (fault === 'server_error') return sendError(res, 500, 'InternalServerException', 'The server encountered an internal error.');
-    if (fault === 'disconnect' && (action === 'converse' || action === 'invoke')) {
-      dropConnection(req);
-      return true;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body || '{}');
-    } catch {
-      return sendError(res, 400, 'ValidationException', 'Malformed input request, please reformat your input and try again.');
-    }
-    if ((action === 'invoke' || action === 'invoke-with-response-stream') && !modelId.includes('anthropic.')) {
-      return sendError(res, 400, 'ValidationException', 'The local provider answers InvokeModel for Anthropic models only.');
-    }
-    switch (action) {
-      case 'converse': {
-        const request = parsed as ConverseRequest;
-        sendJson(res, 200, this.converseBody(this.answer(converseParts(request), request.inferenceConfig?.maxTokens)));
-        return true;
-      }
-      case 'converse-stream': {
-        const request = parsed as ConverseRequest;
-        const answer = this.answer(converseParts(request), request.inferenceConfig?.maxTokens);
-        writeFrames(res, converseStreamFrames(answer), fault);
-        return true;
-      }
-      case 'invoke': {
-        const request = parsed as AnthropicRequest;
-        const answer = this.answer(anthropicParts(request), request.max_tokens);
-        const text = JSON.stringify(anthropicMessage(modelId, answer, answer.output));
-        res.writeHead(200, {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
-          'x-amzn-bedrock-input-token-count': String(answer.input),
-          'x-amzn-bedrock-output-token-count': String(answer.output),
-          'x-amzn-bedrock-invocation-latency': '120',
-        });
-        res.end(text);
-        return true;
-      }
-      default: {
-        const request = parsed as AnthropicRequest;
-        const answer = this.answer(anthropicParts(request), request.max_tokens);
-        writeFrames(res, anthropicStreamFrames(modelId, answer), fault);
-        return true;
-      }
-    }
-  }
+function anthropicUsage(u: ResolvedUsage, outputTokens: number): Record<string, number> {
+  return {
+    input_tokens: Math.max(0, u.input - u.cacheRead - u.cacheWrite),
+    cache_creation_input_tokens: u.cacheWrite,
+    cache_read_input_tokens: u.cacheRead,
+    output_tokens: outputTokens,
+  };
+}
 
-  private converseBody(answer: Answer): object {
-    return {
+function stopReasonOf(body: Body, pieces: string[], maxTokensKey: 'max_tokens' | 'maxTokens'): string {
+  const config = maxTokensKey === 'maxTokens' ? (body.inferenceConfig as Body | undefined) : body;
+  const max = config?.[maxTokensKey];
+  return typeof max === 'number' && max < pieces.length ? 'max_tokens' : 'end_turn';
+}
+
+function converseInputTokens(body: Body): number {
+  return estimateInputTokens(body.messages, [body.system]);
+}
+
+async function converse(res: ServerResponse, body: Body, scenario: Scenario, stream: boolean): Promise<void> {
+  const pieces = replyPieces(scenario);
+  const usage = resolveUsage(scenario, converseInputTokens(body), pieces.length);
+  const stopReason = stopReasonOf(body, pieces, 'maxTokens');
+  if (!stream) {
+    sendJson(res, 200, {
       metrics: { latencyMs: 120 },
-      output: { message: { role: 'assistant', content: [{ text: answer.text }] } },
-      stopReason: answer.stopReason,
-      usage: converseUsage(answer),
-    };
+      output: { message: { role: 'assistant', content: [{ text: pieces.join('') }] } },
+      stopReason,
+      usage: converseUsage(usage),
+    });
+    return;
   }
+  const frames = new FrameWriter(res, scenario);
+  await frames.send(encodeEvent('messageStart', { role: 'assistant' }));
+  for (const piece of pieces) {
+    if (!frames.beforeTextChunk()) return;
+    await frames.send(encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: piece } }));
+  }
+  await frames.send(encodeEvent('contentBlockStop', { contentBlockIndex: 0 }));
+  await frames.send(encodeEvent('messageStop', { stopReason }));
+  await frames.send(encodeEvent('metadata', { usage: converseUsage(usage), metrics: { latencyMs: 120 } }));
+  frames.end();
 }
 
-function converseUsage(answer: Answer): object {
-  return {
-    inputTokens: answer.input,
-    outputTokens: answer.output,
-    totalTokens: answer.input + answer.cacheRead + answer.cacheWrite + answer.output,
-    ...(answer.cacheRead || answer.cacheWrite ? { cacheReadInputTokens: answer.cacheRead, cacheWriteInputTokens: answer.cacheWrite } : {}),
-  };
-}
-
-function words(text: string): string[] {
-  return text.split(/(?<= )/);
-}
-
-function converseStreamFrames(answer: Answer): Uint8Array[] {
-  return [
-    encodeEvent('messageStart', { role: 'assistant' }),
-    ...words(answer.text).map((piece) => encodeEvent('contentBlockDelta', { contentBlockIndex: 0, delta: { text: piece } })),
-    encodeEvent('contentBlockStop', { contentBlockIndex: 0 }),
-    encodeEvent('messageStop', { stopReason: answer.stopReason }),
-    encodeEvent('metadata', { usage: converseUsage(answer), metrics: { latencyMs: 120 } }),
-  ];
-}
-
-function anthropicMessage(modelId: string, answer: Answer, outputTokens: number): object {
-  return {
-    id: 'msg_bdrk_01' + answer.text.length.toString(36).padStart(6, '0'),
-    type: 'message',
-    role: 'assistant',
-    model: anthropicModelName(modelId),
-    content: [{ type: 'text', text: answer.text }],
-    stop_reason: answer.stopReason,
-    stop_sequence: null,
-    usage: {
-      input_tokens: answer.input,
-      cache_creation_input_tokens: answer.cacheWrite,
-      cache_read_input_tokens: answer.cacheRead,
-      output_tokens: outputTokens,
-    },
-  };
+/** Ids are a function of the request, so the same request gets a byte-identical response. */
+function requestHash(modelId: string, body: unknown): string {
+  return createHash('sha256').update(`${modelId}\n${JSON.stringify(body)}`).digest('hex').slice(0, 24);
 }
 
 function chunk(event: object): Uint8Array {
   return encodeEvent('chunk', { bytes: Buffer.from(JSON.stringify(event)).toString('base64') });
 }
 
-function anthropicStreamFrames(modelId: string, answer: Answer): Uint8Array[] {
-  const start = { ...anthropicMessage(modelId, answer, 1), content: [], stop_reason: null };
-  return [
-    chunk({ type: 'message_start', message: start }),
-    chunk({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-    ...words(answer.text).map((piece) => chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } })),
-    chunk({ type: 'content_block_stop', index: 0 }),
-    chunk({ type: 'message_delta', delta: { stop_reason: answer.stopReason, stop_sequence: null }, usage: { output_tokens: answer.output } }),
+async function invoke(res: ServerResponse, modelId: string, body: Body, scenario: Scenario, stream: boolean): Promise<void> {
+  const pieces = replyPieces(scenario);
+  const usage = resolveUsage(scenario, estimateInputTokens(body.messages, [body.system]), pieces.length);
+  const stopReason = stopReasonOf(body, pieces, 'max_tokens');
+  const message = {
+    id: `msg_bdrk_${requestHash(modelId, body)}`,
+    type: 'message',
+    role: 'assistant',
+    model: scenario.responseModel ?? anthropicModelName(modelId),
+    content: [{ type: 'text', text: pieces.join('') }],
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage: anthropicUsage(usage, usage.output),
+  };
+  if (!stream) {
+    const text = JSON.stringify(message);
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-bedrock-input-token-count': String(usage.input - usage.cacheRead - usage.cacheWrite),
+      'x-amzn-bedrock-output-token-count': String(usage.output),
+      'x-amzn-bedrock-invocation-latency': '120',
+    });
+    res.end(text);
+    return;
+  }
+  const frames = new FrameWriter(res, scenario);
+  await frames.send(chunk({ type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: anthropicUsage(usage, 1) } }));
+  await frames.send(chunk({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+  for (const piece of pieces) {
+    if (!frames.beforeTextChunk()) return;
+    await frames.send(chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }));
+  }
+  await frames.send(chunk({ type: 'content_block_stop', index: 0 }));
+  await frames.send(chunk({ type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output } }));
+  await frames.send(
     chunk({
       type: 'message_stop',
       'amazon-bedrock-invocationMetrics': {
-        inputTokenCount: answer.input,
-        outputTokenCount: answer.output,
+        inputTokenCount: usage.input - usage.cacheRead - usage.cacheWrite,
+        outputTokenCount: usage.output,
         invocationLatency: 120,
         firstByteLatency: 40,
       },
     }),
-  ];
+  );
+  frames.end();
 }
 
-function writeFrames(res: ServerResponse, frames: Uint8Array[], fault: BedrockFault | undefined): void {
-  res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': 'local-request' });
-  for (const [index, frame] of frames.entries()) {
-    res.write(frame);
-    if (index !== 1) continue;
-    if (fault === 'disconnect') {
-      // Let the first frames reach the client before the connection drops.
-      setTimeout(() => dropConnection(res.req), 20);
-      return;
-    }
-    if (fault === 'stream_exception') {
-      res.end(encodeException('throttlingException', 'Too many tokens, please wait before trying again.'));
-      return;
-    }
+/**
+ * Writes event-stream frames, honouring `chunkDelayMs` and `disconnectAfter`; the
+ * `x-mock-fault: stream_exception` header ends the stream with a modelled `throttlingException`
+ * frame after the first text chunk instead.
+ */
+class FrameWriter {
+  private readonly res: ServerResponse;
+  private readonly scenario: Scenario;
+  private readonly streamException: boolean;
+  private textChunks = 0;
+
+  constructor(res: ServerResponse, scenario: Scenario) {
+    this.res = res;
+    this.scenario = scenario;
+    this.streamException = res.req.headers['x-mock-fault'] === 'stream_exception';
+    res.writeHead(200, { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestHash('', res.req.url ?? '') });
   }
-  res.end();
+
+  async send(frame: Uint8Array): Promise<void> {
+    this.res.write(frame);
+    if (this.scenario.chunkDelayMs) await sleep(this.scenario.chunkDelayMs);
+  }
+
+  beforeTextChunk(): boolean {
+    if (this.streamException && this.textChunks >= 1) {
+      this.res.end(encodeException('throttlingException', 'Too many tokens, please wait before trying again.'));
+      return false;
+    }
+    if (this.scenario.disconnectAfter !== undefined && this.textChunks >= this.scenario.disconnectAfter) {
+      // Give the frames already written time to reach the client: an HTTP/2 reset discards queued data.
+      const req = this.res.req;
+      setTimeout(() => dropConnection(req), 20);
+      return false;
+    }
+    this.textChunks++;
+    return true;
+  }
+
+  end(): void {
+    this.res.end();
+  }
 }
 
-function faultOf(req: IncomingMessage): BedrockFault | undefined {
-  const value = req.headers['x-mock-fault'];
-  return value === 'rate_limit' || value === 'server_error' || value === 'disconnect' || value === 'stream_exception' ? value : undefined;
-}
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/;
 
-function sendJson(res: ServerResponse, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** Bedrock's restJson1 errors: the type travels in `x-amzn-errortype`, the text in the body. */
-function sendError(res: ServerResponse, status: number, type: string, message: string): true {
-  const text = JSON.stringify({ message });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/` });
-  res.end(text);
+/** Handles a Bedrock runtime request; returns false when the path is not one of ours. */
+export async function handleBedrock(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<boolean> {
+  if (req.method !== 'POST') return false;
+  const match = ROUTE.exec(url.pathname);
+  if (!match?.[1] || !match[2]) return false;
+  const modelId = decodeURIComponent(match[1]);
+  const action = match[2];
+  const scenario = scenarioOf(req);
+  if (sendScenarioError(res, scenario, `bedrock:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
+  let parsed: Body;
+  try {
+    parsed = JSON.parse(body || '{}') as Body;
+  } catch {
+    sendJson(res, 400, errorBody(400, 'Malformed input request, please reformat your input and try again.'));
+    return true;
+  }
+  const invokes = action === 'invoke' || action === 'invoke-with-response-stream';
+  if (invokes && !modelId.includes('anthropic.')) {
+    sendJson(res, 400, errorBody(400, 'The local provider answers InvokeModel for Anthropic models only.'));
+    return true;
+  }
+  if (scenario.delayMs) await sleep(scenario.delayMs);
+  if ((action === 'converse' || action === 'invoke') && scenario.disconnectAfter !== undefined) {
+    dropConnection(req);
+    return true;
+  }
+  if (invokes) await invoke(res, modelId, parsed, scenario, action === 'invoke-with-response-stream');
+  else await converse(res, parsed, scenario, action === 'converse-stream');
   return true;
+}
+
+/** The Bedrock provider for one server: HTTP/2 cleartext is enabled on it, then requests are routed. */
+export function bedrockProvider(server: HttpServer): ProviderHandler {
+  acceptHttp2Cleartext(server);
+  return handleBedrock;
 }
 
 const HTTP2_PREFACE = 'PRI * HTTP/2.0';

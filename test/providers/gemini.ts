@@ -10,7 +10,8 @@
  * chunk carries the usage so far, the last one the totals, as the API does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collectText, nextSequence, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep, textTokens } from './shared.ts';
+import { createHash } from 'node:crypto';
+import { collectText, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep, textTokens } from './shared.ts';
 import type { ResolvedUsage, Scenario } from './shared.ts';
 
 type Body = Record<string, unknown>;
@@ -104,6 +105,8 @@ async function generate(req: IncomingMessage, res: ServerResponse, reply: Reply,
   const candidatesTotal = usage.output - usage.reasoning;
   for (const [index, piece] of pieces.entries()) {
     if (reply.scenario.disconnectAfter !== undefined && index >= reply.scenario.disconnectAfter) {
+      // Let the chunks already written reach the client: destroying drops unflushed data.
+      await sleep(20);
       res.socket?.destroy();
       return;
     }
@@ -139,6 +142,11 @@ function embed(route: GeminiRoute, body: Body): unknown {
   return { embeddings: texts.map((text) => ({ values: vectorFor(text) })), usageMetadata };
 }
 
+/** Ids are a function of the request, so the same request gets a byte-identical response. */
+function responseIdFor(route: GeminiRoute, body: string): string {
+  return createHash('sha256').update(`${route.model}\n${body}`).digest('base64url').slice(0, 22);
+}
+
 /** Handles a Gemini API or Vertex AI request; returns false when the path is not one of ours. */
 export async function handleGemini(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<boolean> {
   if (req.method !== 'POST') return false;
@@ -154,7 +162,7 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, ur
     return true;
   }
   if (scenario.delayMs) await sleep(scenario.delayMs);
-  const reply: Reply = { route, body: parsed, scenario, responseId: `gemini-mock-${nextSequence()}`, model: scenario.responseModel ?? route.model };
+  const reply: Reply = { route, body: parsed, scenario, responseId: responseIdFor(route, body), model: scenario.responseModel ?? route.model };
   switch (route.method) {
     case 'generateContent':
       await generate(req, res, reply, false);

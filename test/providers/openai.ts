@@ -75,10 +75,16 @@ function wantsToolCall(body: Body, scenario: Scenario, resultMarker: (m: Record<
 
 const TOOL_ARGUMENTS = '{"query":"mock"}';
 
+/** The tier the API reports serving: the requested one, `default` for `auto` or none. */
+function servedTier(body: Body): string {
+  return typeof body.service_tier === 'string' && body.service_tier !== 'auto' ? body.service_tier : 'default';
+}
+
 async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenario): Promise<void> {
   const n = nextSequence();
   const model = scenario.responseModel ?? String(body.model ?? 'unknown');
-  const id = `chatcmpl-mock-${n}`;
+  const id = scenario.id ?? `chatcmpl-mock-${n}`;
+  const tier = servedTier(body);
   const tool = wantsToolCall(body, scenario, (m) => m.role === 'tool');
   const pieces = tool ? [] : replyPieces(scenario);
   const usage = resolveUsage(scenario, estimateInputTokens(body.messages), tool ? 12 : pieces.length);
@@ -100,7 +106,7 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
         },
       ],
       usage: chatUsage(usage),
-      service_tier: 'default',
+      service_tier: tier,
       system_fingerprint: OPENAI_SYSTEM_FINGERPRINT,
     });
     return;
@@ -113,7 +119,7 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
     object: 'chat.completion.chunk',
     created: OPENAI_CREATED,
     model,
-    service_tier: 'default',
+    service_tier: tier,
     system_fingerprint: OPENAI_SYSTEM_FINGERPRINT,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(includeUsage ? { usage: null } : {}),
@@ -121,15 +127,15 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
   await sse.send(chunk({ role: 'assistant', content: tool ? null : '', refusal: null }, null));
   if (toolCalls) {
     const call = toolCalls[0]!;
-    if (!sse.beforeTextChunk()) return;
+    if (!(await sse.beforeTextChunk())) return;
     await sse.send(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null));
     for (const part of [TOOL_ARGUMENTS.slice(0, 9), TOOL_ARGUMENTS.slice(9)]) {
-      if (!sse.beforeTextChunk()) return;
+      if (!(await sse.beforeTextChunk())) return;
       await sse.send(chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }, null));
     }
   }
   for (const piece of pieces) {
-    if (!sse.beforeTextChunk()) return;
+    if (!(await sse.beforeTextChunk())) return;
     await sse.send(chunk({ content: piece }, null));
   }
   await sse.send(chunk({}, finishReason));
@@ -139,7 +145,7 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
       object: 'chat.completion.chunk',
       created: OPENAI_CREATED,
       model,
-      service_tier: 'default',
+      service_tier: tier,
       system_fingerprint: OPENAI_SYSTEM_FINGERPRINT,
       choices: [],
       usage: chatUsage(usage),
@@ -152,7 +158,8 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
 async function responses(res: ServerResponse, body: Body, scenario: Scenario): Promise<void> {
   const n = nextSequence();
   const model = scenario.responseModel ?? String(body.model ?? 'unknown');
-  const id = `resp_mock_${n}`;
+  const id = scenario.id ?? `resp_mock_${n}`;
+  const tier = servedTier(body);
   const messageId = `msg_mock_${n}`;
   const tool = wantsToolCall(body, scenario, (m) => m.type === 'function_call_output');
   const pieces = tool ? [] : replyPieces(scenario);
@@ -179,7 +186,7 @@ async function responses(res: ServerResponse, body: Body, scenario: Scenario): P
     top_p: body.top_p ?? 1,
     tool_choice: 'auto',
     tools: body.tools ?? [],
-    service_tier: 'default',
+    service_tier: tier,
     text: { format: { type: 'text' } },
     truncation: 'disabled',
     usage: withOutput ? responsesUsage(usage) : null,
@@ -198,14 +205,14 @@ async function responses(res: ServerResponse, body: Body, scenario: Scenario): P
   if (tool) {
     const item = outputItem as { arguments: string };
     await event('response.output_item.added', { output_index: 0, item: { ...outputItem, arguments: '', status: 'in_progress' } });
-    if (!sse.beforeTextChunk()) return;
+    if (!(await sse.beforeTextChunk())) return;
     await event('response.function_call_arguments.delta', { item_id: `fc_mock_${n}`, output_index: 0, delta: item.arguments });
     await event('response.function_call_arguments.done', { item_id: `fc_mock_${n}`, output_index: 0, arguments: item.arguments });
   } else {
     await event('response.output_item.added', { output_index: 0, item: { type: 'message', id: messageId, status: 'in_progress', role: 'assistant', content: [] } });
     await event('response.content_part.added', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
     for (const piece of pieces) {
-      if (!sse.beforeTextChunk()) return;
+      if (!(await sse.beforeTextChunk())) return;
       await event('response.output_text.delta', { item_id: messageId, output_index: 0, content_index: 0, delta: piece, logprobs: [] });
     }
     await event('response.output_text.done', { item_id: messageId, output_index: 0, content_index: 0, text, logprobs: [] });

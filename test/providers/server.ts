@@ -22,6 +22,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleAnthropic } from './anthropic.ts';
+import { bedrockProvider } from './bedrock.ts';
+import { handleGemini } from './gemini.ts';
 import { handleOpenAI } from './openai.ts';
 import { parseScenario, readBody, ScenarioError, sendJson } from './shared.ts';
 import type { ProviderHandler, ProviderHandlerFactory, RecordedRequest } from './shared.ts';
@@ -32,6 +34,8 @@ export type { ProviderHandler, ProviderHandlerFactory, RecordedRequest, Scenario
 const PROVIDERS: ProviderHandlerFactory[] = [
   () => handleOpenAI,
   () => handleAnthropic,
+  () => handleGemini,
+  bedrockProvider,
 ];
 
 export interface ProviderServer {

@@ -41,6 +41,8 @@ export interface Scenario {
   chunks?: number;
   /** Reply text; overrides `chunks`. Streamed one word per chunk. */
   text?: string;
+  /** Response id; default: a per-process sequence (`chatcmpl-mock-7`, `msg_mock_7`, ...). */
+  id?: string;
   /** Model the response names; default: the requested model. */
   responseModel?: string;
   /** Answer with an HTTP error instead. */
@@ -208,11 +210,14 @@ export class SseWriter {
   }
 
   /**
-   * Counts a text chunk about to be written; returns false (after destroying the connection) when
-   * the scenario asks to disconnect here.
+   * Counts a text chunk about to be written; returns false (after cutting the connection) when the
+   * scenario asks to disconnect here. What was written before is flushed first, so the client sees
+   * those chunks and then a dropped connection, as with a real mid-stream failure.
    */
-  beforeTextChunk(): boolean {
+  async beforeTextChunk(): Promise<boolean> {
     if (this.scenario.disconnectAfter !== undefined && this.textChunks >= this.scenario.disconnectAfter) {
+      await new Promise<void>((resolve) => this.res.write('', () => resolve()));
+      await sleep(10);
       this.res.socket?.destroy();
       return false;
     }

@@ -155,9 +155,8 @@ function decodeAttributes(json: unknown, path: string, depth = 0): Attributes {
 function decodeAnyValue(json: unknown, path: string, depth: number): AttrValue {
   if (json === undefined || json === null) return null;
   const value = asObject(json, path);
-  if (value.stringValue !== undefined || value.string_value !== undefined) {
-    return asString(field(value, 'stringValue', 'string_value'), `${path}.stringValue`);
-  }
+  const stringValue = field(value, 'stringValue', 'string_value');
+  if (stringValue !== undefined) return asString(stringValue, `${path}.stringValue`);
   const boolValue = field(value, 'boolValue', 'bool_value');
   if (boolValue !== undefined) {
     if (typeof boolValue !== 'boolean') fail(`${path}.boolValue`, 'expected a boolean');
@@ -192,9 +191,10 @@ function decodeAnyValue(json: unknown, path: string, depth: number): AttrValue {
 
 // ---- field access and scalar conversions ---------------------------------------------------
 
+/** The field under its lowerCamelCase or snake_case name; null counts as absent, as in proto3 JSON. */
 function field(json: JsonObject, camel: string, snake: string): unknown {
-  const value = json[camel];
-  return value !== undefined ? value : json[snake];
+  const value = json[camel] ?? json[snake];
+  return value === null ? undefined : value;
 }
 
 function fail(path: string, problem: string): never {

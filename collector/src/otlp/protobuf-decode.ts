@@ -36,8 +36,12 @@ const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).
 /** Nesting deeper than this in AnyValue arrays/kvlists is refused rather than risking the stack. */
 const MAX_ANY_VALUE_DEPTH = 64;
 
-/** Strings shorter than this are decoded in JS; longer ones through Node's native UTF-8 decoder. */
-const SHORT_STRING = 16;
+/** Keys up to this many bytes go through the key cache (see cachedKey). */
+const CACHED_KEY_MAX = 64;
+const STRING_CACHE_SLOTS = 4096;
+/** Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. */
+const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 
 class ProtobufTraceDecoder {
   private readonly buf: Uint8Array;
@@ -57,8 +61,10 @@ class ProtobufTraceDecoder {
     const end = this.buf.length;
     while (this.pos < end) {
       const tag = this.readVarint32(end);
-      if (tag === ((1 << 3) | WIRE_LEN)) this.decodeResourceSpans(this.readMessageEnd(end));
-      else this.skipField(tag, end);
+      if (tag >>> 3 === 1) {
+        this.expectWire(tag, WIRE_LEN);
+        this.decodeResourceSpans(this.readMessageEnd(end));
+      } else this.skipField(tag, end);
     }
   }
 
@@ -355,7 +361,7 @@ class ProtobufTraceDecoder {
       switch (tag >>> 3) {
         case 1:
           this.expectWire(tag, WIRE_LEN);
-          key = this.readString(end);
+          key = this.readKey(end);
           break;
         case 2:
           this.expectWire(tag, WIRE_LEN);
@@ -414,9 +420,10 @@ class ProtobufTraceDecoder {
     const values: AttrValue[] = [];
     while (this.pos < end) {
       const tag = this.readVarint32(end);
-      if (tag === ((1 << 3) | WIRE_LEN)) values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
-      else if (tag >>> 3 === 1) this.fail('wrong wire type for ArrayValue.values');
-      else this.skipField(tag, end);
+      if (tag >>> 3 === 1) {
+        this.expectWire(tag, WIRE_LEN);
+        values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
+      } else this.skipField(tag, end);
     }
     return values;
   }
@@ -426,9 +433,10 @@ class ProtobufTraceDecoder {
     const values: { [key: string]: AttrValue } = {};
     while (this.pos < end) {
       const tag = this.readVarint32(end);
-      if (tag === ((1 << 3) | WIRE_LEN)) this.decodeKeyValue(values, this.readMessageEnd(end), depth);
-      else if (tag >>> 3 === 1) this.fail('wrong wire type for KeyValueList.values');
-      else this.skipField(tag, end);
+      if (tag >>> 3 === 1) {
+        this.expectWire(tag, WIRE_LEN);
+        this.decodeKeyValue(values, this.readMessageEnd(end), depth);
+      } else this.skipField(tag, end);
     }
     return values;
   }
@@ -527,26 +535,51 @@ class ProtobufTraceDecoder {
     const stop = this.readMessageEnd(end);
     const start = this.pos;
     this.pos = stop;
+    if (stop === start) return '';
+    return this.nodeBuf.toString('utf8', start, stop);
+  }
+
+  /** An attribute key: short ones go through the key cache. */
+  private readKey(end: number): string {
+    const stop = this.readMessageEnd(end);
+    const start = this.pos;
+    this.pos = stop;
+    if (stop === start) return '';
+    if (stop - start <= CACHED_KEY_MAX) return this.cachedKey(start, stop);
+    return this.nodeBuf.toString('utf8', start, stop);
+  }
+
+  /**
+   * Attribute keys repeat from span to span. Returning the same string instance for the same bytes
+   * skips a native decode, an allocation, and V8 having to internalize a fresh string on every
+   * property store, which otherwise dominates decoding. The slot is chosen from the length and a
+   * few bytes (keys share prefixes, so the last bytes matter most); a hit is confirmed byte by byte.
+   */
+  private cachedKey(start: number, stop: number): string {
+    const buf = this.buf;
     const length = stop - start;
-    if (length === 0) return '';
-    if (length < SHORT_STRING) {
-      // Short ASCII strings (most keys and values) are cheaper to build in JS than to decode
-      // through a native call.
-      const buf = this.buf;
-      let ascii = true;
-      for (let i = start; i < stop; i++) {
-        if (buf[i]! >= 0x80) {
-          ascii = false;
+    let hash = Math.imul(length, 0x9e3779b1);
+    hash = Math.imul(hash ^ buf[stop - 1]!, 0x01000193);
+    hash = Math.imul(hash ^ buf[stop - 2 >= start ? stop - 2 : start]!, 0x01000193);
+    hash = Math.imul(hash ^ buf[start + (length >>> 1)]!, 0x01000193);
+    hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
+    hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
+    const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
+    const cachedBytes = stringCacheBytes[slot];
+    if (cachedBytes !== undefined && cachedBytes.length === stop - start) {
+      let same = true;
+      for (let i = 0, j = start; j < stop; i++, j++) {
+        if (cachedBytes[i] !== buf[j]) {
+          same = false;
           break;
         }
       }
-      if (ascii) {
-        let s = '';
-        for (let i = start; i < stop; i++) s += String.fromCharCode(buf[i]!);
-        return s;
-      }
+      if (same) return stringCacheValues[slot]!;
     }
-    return this.nodeBuf.toString('utf8', start, stop);
+    const value = this.nodeBuf.toString('utf8', start, stop);
+    stringCacheBytes[slot] = buf.slice(start, stop);
+    stringCacheValues[slot] = value;
+    return value;
   }
 
   private readHex(end: number): string {

@@ -36,11 +36,9 @@ export const UNKNOWN_MODEL = 'unknown_model';
 export class PriceProcessor implements Processor {
   readonly name = 'price';
   private readonly catalog: PriceCatalog;
-  private readonly metrics: CollectorMetrics | undefined;
 
-  constructor(catalog: PriceCatalog, metrics?: CollectorMetrics) {
+  constructor(catalog: PriceCatalog) {
     this.catalog = catalog;
-    this.metrics = metrics;
   }
 
   process(batch: PipelineBatch): PipelineBatch {
@@ -85,16 +83,11 @@ export class PriceProcessor implements Processor {
     }
     call.pricingVersion = result?.pricingVersion ?? this.catalog.version;
     call.pricingModel = result?.pricingModel ?? '';
-    this.metrics?.calls.inc();
-    if (call.costSource === COST_SOURCE.PROVIDER) {
-      this.metrics?.providerCostCalls.inc();
-      return;
-    }
+    if (call.costSource === COST_SOURCE.PROVIDER) return;
     if (!result || result.flags.unknownModel || !result.breakdown) {
       call.pricingStatus = UNKNOWN_MODEL;
       call.costSource = '';
       call.costUsd = 0;
-      this.metrics?.unknownModelCalls.inc(1, { provider: call.provider, model });
       return;
     }
     const b = result.breakdown;
@@ -106,7 +99,19 @@ export class PriceProcessor implements Processor {
     call.costReasoningUsd = b.reasoning;
     call.costSource = COST_SOURCE.LOCAL;
     call.pricingStatus = '';
-    this.metrics?.pricedCalls.inc();
+  }
+}
+
+/**
+ * Counts calls by how they were priced. Called on what leaves the pipeline (after dedupe), so a
+ * span delivered twice is counted once, like the rows.
+ */
+export function recordCallMetrics(metrics: CollectorMetrics, calls: readonly GenAICall[]): void {
+  for (const call of calls) {
+    metrics.calls.inc();
+    if (call.pricingStatus === UNKNOWN_MODEL) metrics.unknownModelCalls.inc(1, { provider: call.provider, model: call.responseModel || call.requestModel });
+    else if (call.costSource === COST_SOURCE.PROVIDER) metrics.providerCostCalls.inc();
+    else if (call.costSource === COST_SOURCE.LOCAL) metrics.pricedCalls.inc();
   }
 }
 

@@ -69,6 +69,8 @@ interface Identity {
 class TraceSums {
   readonly traceId: string;
   readonly firstSeenMs: number;
+  /** The processor's batch sequence number when this trace first appeared. */
+  readonly firstSequence: number;
   lastActivityMs: number;
   rootEnded = false;
   root: Span | undefined;
@@ -92,8 +94,9 @@ class TraceSums {
   agentName = '';
   workflowName = '';
 
-  constructor(traceId: string, nowMs: number) {
+  constructor(traceId: string, nowMs: number, sequence: number) {
     this.traceId = traceId;
+    this.firstSequence = sequence;
     this.firstSeenMs = nowMs;
     this.lastActivityMs = nowMs;
   }
@@ -182,7 +185,11 @@ export class WorkflowProcessor implements Processor {
   private readonly open = new Map<string, TraceSums>();
   private readonly flushed = new Map<string, FlushedTrace>();
   private bufferedSpans = 0;
+  private lastSweepMs = -Infinity;
+  private readonly sweepIntervalMs: number;
   evicted = 0;
+  /** Counts batches processed; lets the consumer tell which batches still feed an open trace. */
+  sequence = 0;
 
   constructor(options: Partial<WorkflowOptions> = {}, metrics?: CollectorMetrics) {
     this.options = { ...DEFAULT_WORKFLOW_OPTIONS, ...options };
@@ -192,14 +199,27 @@ export class WorkflowProcessor implements Processor {
     }
     this.now = options.now ?? Date.now;
     this.metrics = metrics;
+    // Checking every open trace on every batch would cost O(traces) per request at high ingest rates.
+    this.sweepIntervalMs = Math.min(250, this.options.quietWindowMs);
   }
 
   get openTraces(): number {
     return this.open.size;
   }
 
+  /**
+   * The sequence number of the oldest batch that contributed to a still-open trace (Infinity when
+   * none). Traces are kept in creation order, so this is the first entry. The consumer acknowledges
+   * queue records only below it: after a crash, every span of an open trace is replayed.
+   */
+  oldestOpenSequence(): number {
+    const first = this.open.values().next().value;
+    return first ? first.firstSequence : Infinity;
+  }
+
   process(batch: PipelineBatch): PipelineBatch {
     const nowMs = this.now();
+    const sequence = ++this.sequence;
     let callsBySpan: Map<string, GenAICall> | undefined;
     if (batch.calls.length > 0) {
       callsBySpan = new Map();
@@ -208,7 +228,7 @@ export class WorkflowProcessor implements Processor {
     for (const span of batch.spans) {
       let sums = this.open.get(span.traceId);
       if (!sums) {
-        sums = new TraceSums(span.traceId, nowMs);
+        sums = new TraceSums(span.traceId, nowMs, sequence);
         this.open.set(span.traceId, sums);
         if (this.open.size > this.options.maxTraces) this.evictOldest(batch);
       }
@@ -231,6 +251,8 @@ export class WorkflowProcessor implements Processor {
   }
 
   private flushDue(nowMs: number, batch: PipelineBatch): void {
+    if (nowMs - this.lastSweepMs < this.sweepIntervalMs) return;
+    this.lastSweepMs = nowMs;
     const { quietWindowMs, maxWaitMs } = this.options;
     for (const sums of this.open.values()) {
       // Late spans of a flushed trace have no root to wait for: the quiet window alone closes them.

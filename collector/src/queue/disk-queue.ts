@@ -106,6 +106,8 @@ export class DiskQueue {
   private readOffset: number;
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
+  /** Bytes of the group being written right now (not yet durable, no longer pending). */
+  private writingBytes = 0;
   private flushing: Promise<void> | null = null;
   private accepting = true;
   private closed = false;
@@ -256,7 +258,7 @@ export class DiskQueue {
   // ---- writing ----------------------------------------------------------------------------
 
   private unackedBytesIncludingPending(): number {
-    return this.durableEnd() - this.ackedOffset + this.pendingBytes;
+    return this.durableEnd() - this.ackedOffset + this.writingBytes + this.pendingBytes;
   }
 
   private durableEnd(): number {
@@ -272,11 +274,14 @@ export class DiskQueue {
         const groupBytes = this.pendingBytes;
         this.pending = [];
         this.pendingBytes = 0;
+        this.writingBytes = groupBytes;
         try {
           await this.writeGroup(group, groupBytes);
         } catch (error) {
           for (const append of group) append.reject(error as Error);
           continue;
+        } finally {
+          this.writingBytes = 0;
         }
         for (const append of group) append.resolve('accepted');
         this.wakeReaders();

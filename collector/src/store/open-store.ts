@@ -6,8 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
-import { assertIdentifier } from '@spendtrace/clickhouse';
+import { assertIdentifier, createEmbeddedClient } from '@spendtrace/clickhouse';
 
 export const DEFAULT_DATABASE = 'spendtrace';
 
@@ -74,7 +73,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
   const path = embeddedStorePath(options.dataDir);
   mkdirSync(path, { recursive: true });
-  const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  const client = createEmbeddedClient(path);
   return {
     client,
     embedded: true,
@@ -92,7 +91,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  */
 export async function openEmbeddedReadOnlyClient(path: string, database: string): Promise<ClickHouseClient> {
   assertIdentifier('database', database);
-  const client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  const client = createEmbeddedClient(path);
   try {
     await client.command({ query: `USE \`${database}\`` });
     await client.command({ query: 'SET readonly = 1' });

@@ -23,7 +23,7 @@ export interface CollectorMetrics {
   workflowBufferTraces: Gauge;
   workflowBufferSpans: Gauge;
   queueBytes: Gauge;
-  queueRecords: Gauge;
+  queueUnreadBytes: Gauge;
 }
 
 export function createCollectorMetrics(registry = new MetricsRegistry()): CollectorMetrics {
@@ -47,7 +47,7 @@ export function createCollectorMetrics(registry = new MetricsRegistry()): Collec
     evictedTraces: registry.counter('spendtrace_workflow_evicted_traces_total', 'Traces flushed early because the workflow buffer was full, by reason.'),
     workflowBufferTraces: registry.gauge('spendtrace_workflow_buffer_traces', 'Traces buffered by the workflow processor.'),
     workflowBufferSpans: registry.gauge('spendtrace_workflow_buffer_spans', 'Spans buffered by the workflow processor.'),
-    queueBytes: registry.gauge('spendtrace_queue_bytes', 'Bytes waiting in the disk queue.'),
-    queueRecords: registry.gauge('spendtrace_queue_records', 'Requests waiting in the disk queue.'),
+    queueBytes: registry.gauge('spendtrace_queue_bytes', 'Bytes in the disk queue not yet acknowledged (exported).'),
+    queueUnreadBytes: registry.gauge('spendtrace_queue_unread_bytes', 'Bytes in the disk queue not yet read by the pipeline.'),
   };
 }

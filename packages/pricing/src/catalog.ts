@@ -24,7 +24,9 @@ export interface LoadCatalogOptions {
   catalogDir?: string;
   /**
    * Leave invalid catalog entries out (listing them in `catalog.issues`) instead of throwing.
-   * Override files are always strict: a user's own prices must never be dropped silently.
+   * Defaults to true for the shipped catalog (with a process warning: one bad entry must not stop
+   * every other price) and false for a `catalogDir`. Override files are always strict: a user's own
+   * prices must never be dropped silently.
    */
   lenient?: boolean;
 }
@@ -56,6 +58,8 @@ class Catalog implements PriceCatalog {
   }
 
   resolve(query: PriceQuery): ResolvedPrice | undefined {
+    // Spans from other instrumentations may lack a model or provider: that is an unknown model.
+    if (typeof query.model !== 'string' || typeof query.provider !== 'string' || query.model.trim() === '') return undefined;
     const day = Math.floor(timeOf(query.at) / DAY_MS);
     const key = `${query.provider}\u0001${query.model}\u0001${query.region ?? ''}\u0001${query.serviceTier ?? ''}\u0001${query.batch === true ? 1 : 0}\u0001${day}`;
     const cached = this.cache.get(key);
@@ -120,10 +124,16 @@ export function loadCatalog(options: LoadCatalogOptions = {}): PriceCatalog & { 
   const overrideIndexIssues = indexIssues.filter((i) => (options.overrideFiles ?? []).includes(i.file));
   throwIfAny(overrideIndexIssues);
   const shippedIssues = [...shipped.issues, ...indexIssues.filter((i) => !overrideIndexIssues.includes(i))];
-  if (!options.lenient) throwIfAny(shippedIssues);
+  const lenient = options.lenient ?? options.catalogDir === undefined;
+  if (!lenient) throwIfAny(shippedIssues);
+  if (options.lenient === undefined && shippedIssues.length > 0) warnInvalid(shippedIssues.length);
   let version = contentHash(shipped.contents);
   if (overrides.contents.length > 0) version += `+${contentHash(overrides.contents, 8)}`;
   return new Catalog(index, version, shippedIssues);
+}
+
+function warnInvalid(count: number): void {
+  process.emitWarning(`${count} invalid price catalog entr${count === 1 ? 'y was' : 'ies were'} left out; run "spendtrace prices check" for details`, 'SpendtracePricingWarning');
 }
 
 let shippedCatalog: (PriceCatalog & { providers(): string[] }) | undefined;
@@ -133,11 +143,6 @@ let shippedCatalog: (PriceCatalog & { providers(): string[] }) | undefined;
  * (run `spendtrace prices check` for details) rather than taking every other price down with it.
  */
 export function defaultCatalog(): PriceCatalog & { providers(): string[] } {
-  if (!shippedCatalog) {
-    shippedCatalog = loadCatalog({ lenient: true });
-    if (shippedCatalog.issues.length > 0) {
-      process.emitWarning(`${shippedCatalog.issues.length} invalid price catalog entr${shippedCatalog.issues.length === 1 ? 'y was' : 'ies were'} left out; run "spendtrace prices check" for details`, 'SpendtracePricingWarning');
-    }
-  }
+  shippedCatalog ??= loadCatalog();
   return shippedCatalog;
 }

@@ -141,13 +141,20 @@ export const PROVIDER_FALLBACKS: Readonly<Record<string, readonly string[]>> = {
   'aws.bedrock': ['anthropic'],
 };
 
-/** Geography of a cloud region (`eu-west-1` → `eu`), the key data-zone premiums use. */
-export function regionGeography(region: string): string | undefined {
+/**
+ * Providers whose `region` is a cloud region that decides the price (Bedrock in-region endpoints,
+ * Vertex regional endpoints). For first-party APIs a region says where the caller runs, not where
+ * inference happens, so it never maps to a geography premium there.
+ */
+const CLOUD_PROVIDERS: ReadonlySet<string> = new Set(['aws.bedrock', 'gcp.vertex_ai', 'gcp.gen_ai', 'azure.ai.openai', 'azure.ai.inference']);
+
+/** Region keys a cloud region may be priced under, e.g. `eu-west-1` → [`eu`], `asia-east1` → [`asia`, `apac`]. */
+export function regionGeography(provider: string, region: string): string[] {
+  if (!CLOUD_PROVIDERS.has(provider)) return [];
   const lower = region.toLowerCase();
-  if (/^(us|eu|ca|sa|me|af|mx|il)[-_]/.test(lower)) return lower.slice(0, 2);
-  if (/^ap[-_]/.test(lower)) return 'apac';
-  if (/^(europe|eu)/.test(lower)) return 'eu';
-  if (/^(asia|australia|japan)/.test(lower)) return 'apac';
-  if (/^(us|northamerica)/.test(lower)) return 'us';
-  return undefined;
+  if (/^ap[-_]/.test(lower) || /^(asia|australia|japan)/.test(lower)) return ['apac', 'asia'];
+  if (/^(europe|eu[-_])/.test(lower)) return ['eu'];
+  if (/^(us|northamerica)/.test(lower)) return ['us'];
+  const geo = /^(ca|sa|me|af|mx|il)[-_]/.exec(lower);
+  return geo ? [geo[1]!] : [];
 }

@@ -257,7 +257,7 @@ export function resolveQuery(index: CatalogIndex, query: PriceQuery, day: number
     } else assumptions.push('no batch price; standard prices used');
   }
   // The Bedrock profile in the id (us., eu., global.) decides first; then the region as given; then its geography.
-  const regionKeys = [profile, query.region?.trim().toLowerCase(), query.region ? regionGeography(query.region) : undefined];
+  const regionKeys = [profile, query.region?.trim().toLowerCase(), ...(query.region ? regionGeography(canonicalProvider(query.provider), query.region) : [])];
   for (const key of regionKeys) {
     if (key === undefined || key === '') continue;
     const regional = modifiers.regions?.[key];
@@ -280,6 +280,7 @@ export function resolveQuery(index: CatalogIndex, query: PriceQuery, day: number
     period,
     prices: scalePrices(base, multiplier),
     tiers,
+    modifiers,
     multiplier,
     adjustments,
     estimated: assumptions.length > 0,

@@ -174,6 +174,8 @@ export interface ResolvedPrice {
   prices: TokenPrices;
   /** Whole-request tiers with modifiers applied, ascending by threshold. */
   tiers: RequestTier[];
+  /** The entry's modifiers with the file's defaults merged under them. */
+  modifiers: Modifiers;
   /** Product of every multiplier applied (batch, service tier, region, discount). */
   multiplier: number;
   /** Modifiers applied, e.g. `batch`, `service_tier:flex`, `region:us`, `discount:0.8`. */

@@ -258,15 +258,15 @@ function validateEntry(raw: unknown, index: number, file: string, kind: FileKind
   checkKeys(entry, kind === 'override' ? OVERRIDE_ENTRY_KEYS : ENTRY_KEYS, '', r);
   if (typeof entry['model'] !== 'string' || entry['model'].trim() === '') r.add('model', `is required (the canonical model id), got ${describe(entry['model'])}`);
   if (entry['provider'] !== undefined && (typeof entry['provider'] !== 'string' || entry['provider'] === '')) r.add('provider', `must be a provider name, got ${describe(entry['provider'])}`);
+  let shorthand = false;
   if (kind === 'override' && entry['prices'] !== undefined) {
+    shorthand = true;
     if (entry['periods'] !== undefined) r.add('prices', 'give either prices or periods, not both');
-    else {
-      entry['periods'] = [{ from: OVERRIDE_EPOCH, prices: entry['prices'] }];
-      delete entry['prices'];
-    }
+    else if (checkPrices(entry['prices'], 'prices', r)) entry['periods'] = [{ from: OVERRIDE_EPOCH, prices: entry['prices'] }];
+    delete entry['prices'];
   }
   if (entry['match'] !== undefined) checkMatch(entry['match'], r);
-  checkPeriods(entry['periods'], r);
+  if (!shorthand) checkPeriods(entry['periods'], r);
   if (entry['modifiers'] !== undefined) checkModifiers(entry['modifiers'], 'modifiers', r);
   if (entry['discount'] !== undefined) checkMultiplier(entry['discount'], 'discount', r);
   // Negotiated and self-hosted prices have no public page: overrides may omit their source.

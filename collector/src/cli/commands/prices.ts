@@ -62,7 +62,7 @@ function list(values: Values): number {
   const provider = values.provider ? canonicalProvider(values.provider) : undefined;
   const listed = catalog.entries().filter((e) => provider === undefined || e.provider === provider);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(listed.map((e) => ({ provider: e.provider, model: e.model, override: e.override, file: e.file, modifiers: e.modifiers, ...e.entry })), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(listed.map((e) => ({ ...e.entry, provider: e.provider, override: e.override, file: e.file, modifiers: e.modifiers })), null, 2)}\n`);
     return 0;
   }
   const rows = [['provider', 'model', 'input', 'output', 'cache read', 'write 5m', 'write 1h', 'since', 'tiers', 'checked', 'status']];
@@ -107,9 +107,8 @@ function explain(r: ResolvedPrice, query: PriceQuery): string {
     lines.push(`   ${marker} ${p.from} – ${p.until ?? '…'}  ${describePrices(p.prices)}`);
     for (const t of p.tiers ?? []) lines.push(`       ${describeTier(t)}`);
   }
-  const modifiers = describeModifiers({ ...r.entry.modifiers, ...(r.entry.modifiers === undefined ? {} : {}) });
-  const effectiveModifiers = describeModifiers(modifiersOf(r));
-  if (effectiveModifiers.length > 0 || modifiers.length > 0) lines.push(`  modifiers    ${effectiveModifiers.join(' · ')}`);
+  const modifiers = describeModifiers(r.modifiers);
+  if (modifiers.length > 0) lines.push(`  modifiers    ${modifiers.join(' · ')}`);
   if (r.multiplier !== 1 || r.adjustments.length > 0) lines.push(`  applied      ${r.adjustments.join(', ')} (×${price(r.multiplier)})`);
   lines.push(`  prices now   ${describePrices(r.prices)}  (USD per 1M tokens)`);
   for (const t of r.tiers) lines.push(`               ${describeTier(t)}`);
@@ -118,15 +117,9 @@ function explain(r: ResolvedPrice, query: PriceQuery): string {
   return lines.join('\n');
 }
 
-let listedModifiers: Map<string, ReturnType<ReturnType<typeof loadCatalog>['entries']>[number]['modifiers']> | undefined;
-function modifiersOf(r: ResolvedPrice): NonNullable<typeof r.entry.modifiers> {
-  return listedModifiers?.get(`${r.provider}\0${r.model}`) ?? r.entry.modifiers ?? {};
-}
-
 function show(model: string | undefined, values: Values): number {
   if (!model) throw new UsageError('prices show needs a MODEL');
   const catalog = load(values);
-  listedModifiers = new Map(catalog.entries().map((e) => [`${e.provider}\0${e.model}`, e.modifiers]));
   const providers = values.provider ? [values.provider] : catalog.providers();
   const found: { query: PriceQuery; resolved: ResolvedPrice }[] = [];
   for (const provider of providers) {

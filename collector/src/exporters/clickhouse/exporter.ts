@@ -9,7 +9,9 @@
  * - Idempotence: each INSERT carries an `insert_deduplication_token` derived from the table and the
  *   exact rows, so an insert retried after an ambiguous failure (timeout, dropped connection) or a
  *   batch exported again after a crash is stored once (`non_replicated_deduplication_window` on the
- *   tables; Replicated tables deduplicate natively). The token is put in the INSERT's own SETTINGS
+ *   tables; Replicated tables deduplicate natively), and with
+ *   `deduplicate_blocks_in_dependent_materialized_views` the rollups fed by materialized views drop
+ *   the retried block too. The settings are put in the INSERT's own SETTINGS
  *   clause: embedded ClickHouse applies client-level settings to its whole session, which would let
  *   a stale token swallow later inserts.
  * - `export(batch)` resolves once every row of the batch is committed, and rejects with the
@@ -250,7 +252,7 @@ export class ClickHouseExporter implements Exporter {
   async #insert(chunk: Chunk): Promise<void> {
     const token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
     const result = await this.#client.exec({
-      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow`,
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT JSONEachRow`,
       values: Readable.from([chunk.body]),
     });
     // Over HTTP the response body must be read for the socket to be reused.

@@ -15,6 +15,29 @@ export abstract class GenAIInstrumentationBase<
     meter: () => this.meter,
     config: () => this.getConfig(),
   });
+
+  constructor(instrumentationName: string, instrumentationVersion: string, config: Config) {
+    super(instrumentationName, instrumentationVersion, config);
+    if (this.isEnabled()) this.preloadPrices();
+  }
+
+  override enable(): void {
+    super.enable();
+    // The base constructor enables before this class's fields exist; the constructor above covers that case.
+    if (this.recorder) this.preloadPrices();
+  }
+
+  /** Loads the price catalog right after start-up, so no call pays for reading the price files. */
+  private preloadPrices(): void {
+    const timer = setTimeout(() => {
+      try {
+        this.recorder.warm();
+      } catch (error) {
+        this._diag.warn('could not preload the price catalog', error);
+      }
+    }, 0);
+    timer.unref?.();
+  }
 }
 
 /** `server.address` / `server.port` from an SDK client's base URL (port only when the URL names one or is http/https). */

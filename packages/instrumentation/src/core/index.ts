@@ -15,7 +15,8 @@
  *    `canonicalUsage('usageFromGemini', raw)` (the @spendtrace/pricing adapters). The recorder
  *    adds usage, cost (`spendtrace.*`, `gen_ai.usage.cost.*` or `spendtrace.pricing.status`),
  *    attribution from baggage, error.type/status, time to first chunk, and records the metrics.
- *    For SDKs returning an `APIPromise` (openai, anthropic), `hookAPIPromise` keeps the promise class.
+ *    For SDKs returning an `APIPromise` (openai, anthropic), `traceAPIPromiseMethod` does steps 2-4
+ *    around a `prepare(self, args)` function, and `hookAPIPromise` keeps the promise class.
  * 4. Streaming: `observeStream(stream, call, { onChunk(chunk) { accumulate }, outcome() { return
  *    {...} } })` returns the same stream object with its async iterator observed; the call ends
  *    exactly once on completion, early break, abort or error. For a plain async generator returned
@@ -27,7 +28,9 @@ export { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.
 export { GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
 export { GenAICall, GenAIRecorder, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
-export { hookAPIPromise, observeStream } from './stream.ts';
+export { hookAPIPromise, observeStream, StreamAbortedError } from './stream.ts';
+export { traceAPIPromiseMethod } from './wrap.ts';
+export type { PreparedCall, SdkMethod } from './wrap.ts';
 export type { StreamObserver } from './stream.ts';
 export { canonicalUsage, CatalogHolder, priceCall } from './pricing.ts';
 export type { PriceCatalog, UsageAdapter, UsageAdapterName } from './pricing.ts';

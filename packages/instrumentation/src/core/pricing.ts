@@ -23,6 +23,8 @@ interface PricingFunctions {
   usageFromGemini?: UsageAdapter;
   usageFromBedrockConverse?: UsageAdapter;
   usageFromDeepSeek?: UsageAdapter;
+  usageFromMistral?: UsageAdapter;
+  usageFromXAI?: UsageAdapter;
 }
 const pricing = pricingModule as unknown as PricingFunctions;
 
@@ -57,6 +59,11 @@ export function canonicalUsage(adapter: UsageAdapterName, raw: unknown): Canonic
  * the shipped catalog, and a failure to load keeps the shipped catalog with one diagnostic.
  */
 export class CatalogHolder {
+  /** Loads the catalog ahead of the first call, so no call pays for reading the price files. */
+  warm(configured: PriceCatalog | undefined, overrideFiles: string[] | undefined): void {
+    this.get(configured, overrideFiles);
+  }
+
   private catalog: PriceCatalog | undefined;
   private loadedFor: string | undefined;
 

@@ -78,7 +78,7 @@ export interface GenAICallOutcome {
   responseModel?: string | undefined;
   finishReasons?: string[] | undefined;
   usage?: CanonicalUsage | undefined;
-  /** Service tier the provider says it used; it decides the price where the request left it open. */
+  /** Service tier the provider says it used; it decides the price over the requested one. */
   serviceTier?: string | undefined;
   attributes?: Record<string, AttributeValue | undefined>;
   outputMessages?: () => unknown;
@@ -120,6 +120,12 @@ export class GenAIRecorder {
       reportInstrumentationError('start', error);
       return undefined;
     }
+  }
+
+  /** Loads the price catalog now (instrumentations call this when enabled), off the path of any call. */
+  warm(): void {
+    const config = this.source.config();
+    this.catalogs.warm(config.pricingCatalog, config.pricingOverrideFiles);
   }
 
   /** @internal */
@@ -243,7 +249,8 @@ export class GenAICall {
       // Azure deployment names and aliases only resolve through the model the provider answered with.
       const model = outcome.responseModel ?? this.spec.requestModel;
       if (model !== undefined) {
-        const serviceTier = this.spec.serviceTier ?? outcome.serviceTier;
+        // The tier the provider says it served beats the one requested (`auto` resolves to a real tier).
+        const serviceTier = outcome.serviceTier ?? this.spec.serviceTier;
         const cost = this.recorder.price(
           {
             provider: this.spec.provider,

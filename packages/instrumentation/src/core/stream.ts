@@ -32,13 +32,32 @@ export function observeStream<S extends AsyncIterable<Chunk>, Chunk>(stream: S, 
       configurable: true,
       writable: true,
       value: function observedIterator(this: S): AsyncIterator<Chunk> {
-        return observeIterator(iterate.call(this), call, observer);
+        return observeIterator(iterate.call(this), call, observer, () => wasAborted(this));
       },
     });
   } catch (error) {
     reportInstrumentationError('observeStream', error);
   }
   return stream;
+}
+
+/**
+ * The SDKs end a stream quietly when its request is aborted (`stream.controller.abort()`), so the
+ * caller sees an ordinary end. The call is still a failure: it was cut short and its usage is unknown.
+ */
+export class StreamAbortedError extends Error {
+  constructor() {
+    super('the stream was aborted before it completed');
+    this.name = 'StreamAbortedError';
+  }
+}
+
+function wasAborted(stream: unknown): boolean {
+  try {
+    return (stream as { controller?: { signal?: { aborted?: boolean } } }).controller?.signal?.aborted === true;
+  } catch {
+    return false;
+  }
 }
 
 function safeOutcome(observer: StreamObserver<unknown>): GenAICallOutcome {
@@ -50,9 +69,16 @@ function safeOutcome(observer: StreamObserver<unknown>): GenAICallOutcome {
   }
 }
 
-function observeIterator<Chunk>(inner: AsyncIterator<Chunk>, call: GenAICall, observer: StreamObserver<Chunk>): AsyncIterableIterator<Chunk> {
+function observeIterator<Chunk>(
+  inner: AsyncIterator<Chunk>,
+  call: GenAICall,
+  observer: StreamObserver<Chunk>,
+  aborted: () => boolean,
+): AsyncIterableIterator<Chunk> {
   const complete = (): void => {
-    if (!call.ended) call.end(safeOutcome(observer as StreamObserver<unknown>));
+    if (call.ended) return;
+    if (aborted()) call.fail(new StreamAbortedError(), safeOutcome(observer as StreamObserver<unknown>));
+    else call.end(safeOutcome(observer as StreamObserver<unknown>));
   };
   const failWith = (error: unknown): void => {
     if (!call.ended) call.fail(error, safeOutcome(observer as StreamObserver<unknown>));

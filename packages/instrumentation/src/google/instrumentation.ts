@@ -21,20 +21,30 @@ const INSTRUMENTATION_NAME = '@spendtrace/instrumentation-google-genai';
 const INSTRUMENTATION_VERSION = '0.1.0';
 
 /**
- * The `Models` methods that each issue exactly one HTTP request. The public `generateContent`,
- * `generateContentStream` and `embedContent` are arrow functions created per instance in the
- * constructor (no prototype method to patch), and they may issue several requests for one call
- * (automatic function calling, continuation); these prototype methods sit below both, so every
- * billed request gets one span and chats (which call `models.generateContent`) are covered too.
+ * The `Models` methods that each issue exactly one HTTP request, by kind; per kind the first name
+ * the prototype has is patched. The public `generateContent`, `generateContentStream` and (since
+ * 1.x) `embedContent` are arrow functions created per instance in the constructor (no prototype
+ * method to patch), and they may issue several requests for one call (automatic function calling,
+ * continuation); these prototype methods sit below both, so every billed request gets one span and
+ * chats (which call `models.generateContent`) are covered too. Early 1.x releases had
+ * `embedContent` itself on the prototype.
  */
-const METHODS = {
-  generateContentInternal: 'generate',
-  generateContentStreamInternal: 'stream',
-  embedContentInternal: 'embed',
-} as const;
-type MethodName = keyof typeof METHODS;
-type MethodKind = (typeof METHODS)[MethodName];
-const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
+const METHODS = [
+  { kind: 'generate', names: ['generateContentInternal'] },
+  { kind: 'stream', names: ['generateContentStreamInternal'] },
+  { kind: 'embed', names: ['embedContentInternal', 'embedContent'] },
+] as const;
+type MethodKind = (typeof METHODS)[number]['kind'];
+
+/** The method to patch for each kind on `target` (a prototype or a `Models` instance). */
+function methodsOf(target: Record<string, unknown>): Array<{ name: string; kind: MethodKind }> {
+  const found: Array<{ name: string; kind: MethodKind }> = [];
+  for (const { kind, names } of METHODS) {
+    const name = names.find((candidate) => typeof target[candidate] === 'function');
+    if (name) found.push({ name, kind });
+  }
+  return found;
+}
 
 interface ModelsLike {
   apiClient?: GoogleApiClientLike;
@@ -66,7 +76,7 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
     return [
       new InstrumentationNodeModuleDefinition(
         '@google/genai',
-        ['>=0.7.0'],
+        ['>=1.0.0'],
         (moduleExports: unknown) => this.patchModule(moduleExports),
         (moduleExports: unknown) => this.unpatchModule(moduleExports),
       ),
@@ -77,17 +87,17 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
   patchModule<T>(moduleExports: T): T {
     try {
       const proto = (moduleExports as { Models?: { prototype?: Record<string, unknown> } } | undefined)?.Models?.prototype;
-      const found = proto ? METHOD_NAMES.filter((name) => typeof proto[name] === 'function') : [];
+      const found = proto ? methodsOf(proto) : [];
       if (!proto || found.length === 0) {
         this._diag.warn('@google/genai: Models methods not found (unsupported SDK shape); calls are not traced');
         return moduleExports;
       }
-      if (found.length < METHOD_NAMES.length) {
-        this._diag.warn(`@google/genai: only ${found.join(', ')} found; other Models calls are not traced`);
+      if (found.length < METHODS.length) {
+        this._diag.warn(`@google/genai: only ${found.map((m) => m.name).join(', ')} found; other Models calls are not traced`);
       }
-      for (const name of found) {
+      for (const { name, kind } of found) {
         if (isWrapped(proto[name])) this._unwrap(proto, name);
-        this._wrap(proto, name, (original) => this.wrapMethod(original as AnyFunction, METHODS[name]) as never);
+        this._wrap(proto, name, (original) => this.wrapMethod(original as AnyFunction, kind) as never);
       }
     } catch (error) {
       this._diag.warn('@google/genai: patching failed; calls are not traced', error);
@@ -99,7 +109,7 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
     try {
       const proto = (moduleExports as { Models?: { prototype?: Record<string, unknown> } } | undefined)?.Models?.prototype;
       if (!proto) return;
-      for (const name of METHOD_NAMES) if (isWrapped(proto[name])) this._unwrap(proto, name);
+      for (const { names } of METHODS) for (const name of names) if (isWrapped(proto[name])) this._unwrap(proto, name);
     } catch (error) {
       this._diag.warn('@google/genai: unpatching failed', error);
     }
@@ -114,13 +124,12 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
     try {
       const models = (client as { models?: Record<string, unknown> } | null)?.models;
       if (typeof models !== 'object' || models === null) return false;
-      let recognised = false;
-      for (const name of METHOD_NAMES) {
+      const found = methodsOf(models);
+      const recognised = found.length > 0;
+      for (const { name, kind } of found) {
         const current = models[name];
-        if (typeof current !== 'function') continue;
-        recognised = true;
         if (isWrapped(current)) continue;
-        const traced = this.wrapMethod(current as AnyFunction, METHODS[name]);
+        const traced = this.wrapMethod(current as AnyFunction, kind);
         Object.defineProperty(traced, '__wrapped', { value: true });
         Object.defineProperty(models, name, { value: traced, writable: true, configurable: true, enumerable: false });
       }
@@ -130,6 +139,12 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       this._diag.warn('@google/genai: instrumentClient failed; the client is not traced', error);
       return false;
     }
+  }
+
+  /** A `GoogleGenAI` client traced as by {@link instrumentClient}, returned for chaining (the `instrument(client)` path). */
+  instrument<T>(client: T): T {
+    this.instrumentClient(client);
+    return client;
   }
 
   private wrapMethod(original: AnyFunction, kind: MethodKind): AnyFunction {

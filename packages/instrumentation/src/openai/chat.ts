@@ -15,7 +15,7 @@ import {
   GEN_AI_PROVIDER,
 } from '@spendtrace/semconv';
 import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
-import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
+import type { GenAICallOutcome, StreamObserver, UsageAdapterName } from '../core/index.ts';
 import { chatInputMessages, chatOutputMessage, chatSystemInstructions } from './content.ts';
 import type { ChatMessageLike } from './content.ts';
 
@@ -45,9 +45,15 @@ export function chatRequestAttributes(params: Params): Record<string, AttributeV
   };
 }
 
-/** DeepSeek reports its cache as hit/miss counts, which its own adapter reads. */
-export function chatUsageAdapter(provider: string): 'usageFromDeepSeek' | 'usageFromOpenAIChat' {
-  return provider === GEN_AI_PROVIDER.DEEPSEEK ? 'usageFromDeepSeek' : 'usageFromOpenAIChat';
+/** OpenAI-compatible providers whose usage block differs from OpenAI's (DeepSeek's cache hit/miss counts, ...). */
+const CHAT_USAGE_ADAPTERS: Record<string, UsageAdapterName> = {
+  [GEN_AI_PROVIDER.DEEPSEEK]: 'usageFromDeepSeek',
+  [GEN_AI_PROVIDER.MISTRAL_AI]: 'usageFromMistral',
+  [GEN_AI_PROVIDER.X_AI]: 'usageFromXAI',
+};
+
+export function chatUsageAdapter(provider: string): UsageAdapterName {
+  return CHAT_USAGE_ADAPTERS[provider] ?? 'usageFromOpenAIChat';
 }
 
 interface ChatCompletionLike {

@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DiskQueue, QueueBatch } from '../queue/index.ts';
+import type { Exporter, PipelineBatch, Span } from '../model.ts';
+import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
+import type { GroupLog } from './group-log.ts';
+import { emptyBatch, ExportFailure, type Pipeline } from './pipeline.ts';
+import { recordCallMetrics } from '../processors/price.ts';
+
+/** Decodes one queue record into spans; throws for a record that cannot be decoded. */
+export type RecordDecoder = (record: Uint8Array) => { spans: Span[] };
+
+export interface ConsumerOptions {
+  queue: DiskQueue;
+  pipeline: Pipeline;
+  decode: RecordDecoder;
+  groupLog: GroupLog;
+  /** Lowest batch sequence still feeding buffered state (the workflow processor); Infinity when none. */
+  oldestOpenSequence?: () => number;
+  /** How often buffered processors get a chance to flush on time when no data arrives (ms). */
+  tickMs?: number;
+  /** Records per pipeline batch at most. */
+  maxRecords?: number;
+  /** Payload bytes per pipeline batch at most. */
+  maxBytes?: number;
+  metrics?: CollectorMetrics;
+  log?: (message: string) => void;
+  /** Backoff between attempts to export a batch again after a failure (ms). */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+interface Pending {
+  position: number;
+  sequence: number;
+}
+
+/**
+ * The consumer loop between the disk queue and the pipeline: read records, decode, process, export
+ * to every exporter, and acknowledge the queue only once every exporter has committed the records
+ * and no buffered workflow still depends on them. A batch that fails to export is retried (only on
+ * the exporters that failed) until it succeeds or the collector stops; it is never acknowledged
+ * unexported, so the queue replays it on the next start.
+ */
+export class QueueConsumer {
+  private readonly o: ConsumerOptions;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readonly pending: Pending[] = [];
+  private acked = -1;
+  private stopping = false;
+  private replayEnds: number[];
+  /** Batches processed so far; compared with the workflow processor's sequence. */
+  private batches = 0;
+
+  constructor(options: ConsumerOptions) {
+    this.o = options;
+    this.replayEnds = [...options.groupLog.pendingEnds()];
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Reads until the queue is drained (after `queue.stopAccepting()`), then flushes buffered processors. */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+    const flushed = await this.o.pipeline.flush();
+    await this.exportWithRetry(flushed);
+    await this.ackReady(true);
+  }
+
+  /** Stops at once (tests of crash behaviour, or a fatal error): nothing more is read or acknowledged. */
+  async abortNow(): Promise<void> {
+    this.stopping = true;
+    this.abort.abort();
+    await this.loop?.catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const tickMs = this.o.tickMs ?? 500;
+    for (;;) {
+      if (this.abort.signal.aborted) return;
+      const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
+      const batch = await this.readGroup(ticker);
+      if (this.abort.signal.aborted) return;
+      if (batch === null) {
+        // null without the tick firing: the queue stopped accepting and everything was read.
+        if (!ticker.aborted) return;
+        await this.handle(undefined);
+        continue;
+      }
+      await this.handle(batch);
+    }
+  }
+
+  /** The next batch of records; after a restart, cut at the same positions as before the crash. */
+  private async readGroup(signal: AbortSignal): Promise<QueueBatch | null> {
+    const replayEnd = this.replayEnds[0];
+    if (replayEnd === undefined) {
+      return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 8 * 1024 * 1024, signal });
+    }
+    const records: Uint8Array[] = [];
+    let position = -1;
+    while (position < replayEnd) {
+      const part = await this.o.queue.read({ maxRecords: 1, signal: this.abort.signal });
+      if (part === null) break;
+      records.push(...part.records);
+      position = part.position;
+    }
+    this.replayEnds.shift();
+    return position < 0 ? null : { records, position };
+  }
+
+  private async handle(group: QueueBatch | undefined): Promise<void> {
+    let batch: PipelineBatch = emptyBatch();
+    if (group) {
+      await this.o.groupLog.record(group.position);
+      for (const record of group.records) {
+        try {
+          const decoded = this.o.decode(record);
+          for (const s of decoded.spans) batch.spans.push(s);
+        } catch (err) {
+          // A record that no longer decodes (it was validated when received) cannot ever succeed.
+          this.o.metrics?.processingErrors.inc();
+          this.o.log?.(`spendtrace collector: dropping an undecodable queue record: ${(err as Error).message}`);
+        }
+      }
+    }
+    batch = await this.o.pipeline.process(batch);
+    this.batches++;
+    if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
+    await this.exportWithRetry(batch);
+    if (group) this.pending.push({ position: group.position, sequence: this.batches });
+    await this.ackReady(false);
+    this.updateQueueGauges();
+  }
+
+  private async exportWithRetry(batch: PipelineBatch): Promise<void> {
+    let only: readonly Exporter[] = this.o.pipeline.exporters;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.pipeline.export(batch, only);
+        return;
+      } catch (err) {
+        if (!(err instanceof ExportFailure)) throw err;
+        only = err.failed;
+        for (const e of err.failed) this.o.metrics?.exportRetries.inc(1, { exporter: e.name });
+        this.o.log?.(`spendtrace collector: ${err.message}; retrying`);
+        if (this.abort.signal.aborted) throw err;
+        await sleep(this.o.retryDelayMs?.(attempt) ?? Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+      }
+    }
+  }
+
+  /** Acknowledges the longest prefix of exported batches that no open workflow still depends on. */
+  private async ackReady(all: boolean): Promise<void> {
+    const oldestOpen = all ? Infinity : (this.o.oldestOpenSequence?.() ?? Infinity);
+    // The workflow processor counts every batch it sees, as the consumer does, so sequences line up.
+    let position = -1;
+    while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) position = this.pending.shift()!.position;
+    if (position <= this.acked) return;
+    await this.o.queue.ack(position);
+    this.acked = position;
+    await this.o.groupLog.acknowledged(position);
+  }
+
+  private updateQueueGauges(): void {
+    const m = this.o.metrics;
+    if (!m) return;
+    const stats = this.o.queue.stats();
+    m.queueBytes.set(stats.unackedBytes);
+  }
+}

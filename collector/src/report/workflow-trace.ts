@@ -1,0 +1,170 @@
+/**
+ * `spendtrace trace <trace-id>`: one workflow run as an indented span tree with model, tokens,
+ * cost and share per step, and the exact totals — from the named queries `workflow_steps` and
+ * `workflow_totals`, the same SQL as the Workflow trace dashboard.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryParams, renderQuery } from '@spendtrace/clickhouse';
+import { formatCount, formatDurationMs, formatShare, formatUsd, layoutRow, type Column } from './format.ts';
+import { num, num0, runQuery, str } from './rows.ts';
+
+export interface TraceStep {
+  depth: number;
+  name: string;
+  span_id: string;
+  time: string;
+  duration_ms: number;
+  /** Null for steps that are not LLM calls (agent, tool and other spans). */
+  model: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  share: number | null;
+}
+
+export interface TraceTotals {
+  workflow: string;
+  root_span: string;
+  feature: string;
+  customer: string;
+  calls: number;
+  errors: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  duration_ms: number;
+  revisions: number;
+}
+
+export interface WorkflowTrace {
+  trace_id: string;
+  steps: TraceStep[];
+  /** Undefined when the collector has not summed the trace (yet). */
+  totals: TraceTotals | undefined;
+}
+
+/** Trace ids are stored as lower-case hex. */
+export function normalizeTraceId(id: string): string {
+  const normalized = id.trim().toLowerCase();
+  if (!/^[0-9a-f]{32}$/.test(normalized)) throw new Error(`"${id}" is not a trace id (32 hex digits)`);
+  return normalized;
+}
+
+export async function fetchWorkflowTrace(client: ClickHouseClient, traceId: string): Promise<WorkflowTrace> {
+  const id = normalizeTraceId(traceId);
+  // The time range does not apply to a single trace; only the trace id is bound.
+  const params = queryParams({ fromMs: 0, toMs: 0, text: { trace_id: id } });
+  const [steps, totals] = await Promise.all([
+    runQuery(client, renderQuery('workflow_steps', 'clickhouse'), params),
+    runQuery(client, renderQuery('workflow_totals', 'clickhouse'), params),
+  ]);
+  const t = totals[0];
+  return {
+    trace_id: id,
+    steps: steps.map((s) => ({
+      depth: num0(s.depth),
+      name: str(s.step).trimStart(),
+      span_id: str(s.span_id),
+      time: str(s.time),
+      duration_ms: num0(s.duration_ms),
+      model: s.model === null || s.model === undefined ? null : str(s.model),
+      input_tokens: num(s.input_tokens),
+      output_tokens: num(s.output_tokens),
+      cost_usd: num(s.cost_usd),
+      share: num(s.share),
+    })),
+    totals: t
+      ? {
+          workflow: str(t.workflow),
+          root_span: str(t.root_span),
+          feature: str(t.feature),
+          customer: str(t.customer),
+          calls: num0(t.calls),
+          errors: num0(t.errors),
+          input_tokens: num0(t.input_tokens),
+          output_tokens: num0(t.output_tokens),
+          cost_usd: num0(t.cost_usd),
+          duration_ms: num0(t.duration_ms),
+          revisions: num0(t.revisions),
+        }
+      : undefined,
+  };
+}
+
+/** 79 characters wide. */
+const COLUMNS: Column[] = [
+  { header: 'STEP', width: 30, align: 'left' },
+  { header: 'MODEL', width: 18, align: 'left' },
+  { header: 'TOKENS IN/OUT', width: 13, align: 'right' },
+  { header: 'COST', width: 8, align: 'right' },
+  { header: 'SHARE', width: 6, align: 'right' },
+];
+
+/**
+ * Tree guides (├─ └─ │) from the depth sequence: the rows arrive in span-tree order, so a step's
+ * children follow it directly and a step is the last child when no later sibling follows.
+ */
+function treePrefixes(depths: number[]): string[] {
+  const prefixes: string[] = [];
+  for (let i = 0; i < depths.length; i++) {
+    const depth = depths[i] as number;
+    if (depth === 0) {
+      prefixes.push('');
+      continue;
+    }
+    let prefix = '';
+    for (let level = 1; level <= depth; level++) {
+      // Is there a later row at this level before the tree climbs above it?
+      let continues = false;
+      for (let j = i + 1; j < depths.length; j++) {
+        const d = depths[j] as number;
+        if (d < level) break;
+        if (d === level) {
+          continues = true;
+          break;
+        }
+      }
+      if (level === depth) prefix += continues ? '├─ ' : '└─ ';
+      else prefix += continues ? '│  ' : '   ';
+    }
+    prefixes.push(prefix);
+  }
+  return prefixes;
+}
+
+export function renderWorkflowTrace(trace: WorkflowTrace): string {
+  const lines: string[] = [];
+  const t = trace.totals;
+  const title = [`Trace ${trace.trace_id}`];
+  if (t?.workflow) title.push(`workflow ${t.workflow}`);
+  if (t?.feature) title.push(`feature ${t.feature}`);
+  if (t?.customer) title.push(`customer ${t.customer}`);
+  lines.push(title.join(', '));
+  lines.push('');
+  lines.push(layoutRow(COLUMNS, COLUMNS.map((c) => c.header)));
+  const prefixes = treePrefixes(trace.steps.map((s) => s.depth));
+  trace.steps.forEach((s, i) => {
+    const isCall = s.model !== null;
+    lines.push(
+      layoutRow(COLUMNS, [
+        `${prefixes[i]}${s.name}`,
+        isCall ? s.model || '(unknown)' : '',
+        isCall ? `${formatCount(s.input_tokens ?? 0)}/${formatCount(s.output_tokens ?? 0)}` : '',
+        isCall ? formatUsd(s.cost_usd) : '',
+        isCall ? formatShare(s.share) : '',
+      ]),
+    );
+  });
+  lines.push('');
+  if (t) {
+    lines.push(
+      `Total: ${formatCount(t.calls)} call${t.calls === 1 ? '' : 's'}, ` +
+        `${formatCount(t.input_tokens)} tokens in, ${formatCount(t.output_tokens)} out, ` +
+        `${formatUsd(t.cost_usd)}, ${formatDurationMs(t.duration_ms)}, ` +
+        `${formatCount(t.errors)} error${t.errors === 1 ? '' : 's'}`,
+    );
+  } else {
+    lines.push('Total: not summed yet (the collector sums a workflow once its root span ends).');
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,2 @@
+export { BedrockInstrumentation } from './instrumentation.ts';
+export type { BedrockInstrumentationConfig } from './instrumentation.ts';

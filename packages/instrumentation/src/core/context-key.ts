@@ -1,0 +1,3 @@
+import type { createContextKey } from '@opentelemetry/api';
+
+export type ContextKey = ReturnType<typeof createContextKey>;

@@ -1,0 +1,55 @@
+import { context } from '@opentelemetry/api';
+import type { ContextKey } from './context-key.ts';
+import type { GenAICall } from './recorder.ts';
+import { reportInstrumentationError } from './recorder.ts';
+import { hookAPIPromise } from './stream.ts';
+
+/** A call the instrumentation decided to record: its span, the arguments to call the SDK with, and how to read the result. */
+export interface PreparedCall {
+  call: GenAICall;
+  /** Arguments for the original method (a copy when the instrumentation changed the request). */
+  args: unknown[];
+  /** Receives the SDK's result when the caller consumes it; returns it, or the observed stream in its place. */
+  finish(result: unknown): unknown;
+}
+
+export type SdkMethod = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Wraps an SDK method that returns an `APIPromise` (openai, @anthropic-ai/sdk). `prepare` reads the
+ * request and starts the call; when it returns undefined or throws, the original runs untraced.
+ * The original is always called exactly once, with the caller's `this`, and its errors reach the
+ * caller unchanged. `insideCall` marks the SDK's own work, so a second patched layer (an
+ * instrumented instance on a patched prototype) records nothing.
+ */
+export function traceAPIPromiseMethod(
+  original: SdkMethod,
+  insideCall: ContextKey,
+  where: string,
+  prepare: (self: unknown, args: unknown[]) => PreparedCall | undefined,
+): SdkMethod {
+  return function traced(this: unknown, ...args: unknown[]): unknown {
+    if (context.active().getValue(insideCall) === true) return original.apply(this, args);
+    let prepared: PreparedCall | undefined;
+    try {
+      prepared = prepare(this, args);
+    } catch (error) {
+      reportInstrumentationError(`${where} request`, error);
+    }
+    if (!prepared) return original.apply(this, args);
+    const { call, finish } = prepared;
+    let result: unknown;
+    try {
+      result = context.with(call.context.setValue(insideCall, true), () => original.apply(this, prepared.args));
+    } catch (error) {
+      call.fail(error);
+      throw error;
+    }
+    try {
+      return hookAPIPromise(result, finish, (error) => call.fail(error));
+    } catch (error) {
+      reportInstrumentationError(`${where} response`, error);
+      return result;
+    }
+  };
+}

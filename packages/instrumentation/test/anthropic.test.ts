@@ -1,0 +1,189 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import * as anthropicModule from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
+import { defaultCatalog } from '@spendtrace/pricing';
+import type { CanonicalUsage } from '@spendtrace/pricing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startProviderServer } from '../../../test/providers/server.ts';
+import type { ProviderServer } from '../../../test/providers/server.ts';
+import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
+import { withAttribution } from '../src/attribution.ts';
+import { onlySpan, points, setupTelemetry } from './helpers.ts';
+
+const telemetry = setupTelemetry();
+const instrumentation = new AnthropicInstrumentation({ enabled: false });
+instrumentation.setTracerProvider(telemetry.tracerProvider);
+instrumentation.setMeterProvider(telemetry.meterProvider);
+
+let server: ProviderServer;
+let client: Anthropic;
+const MODEL = 'claude-sonnet-4-5';
+const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
+
+function expectedCost(model: string, usage: CanonicalUsage): Attributes {
+  const cost = defaultCatalog().cost({ provider: 'anthropic', model, serviceTier: 'standard' }, usage);
+  if (!cost.breakdown) throw new Error(`catalog has no price for ${model}`);
+  return {
+    'gen_ai.usage.cost.amount': cost.breakdown.total,
+    'gen_ai.usage.cost.currency': 'USD',
+    'gen_ai.usage.cost.source': 'local',
+    'spendtrace.cost.input': cost.breakdown.input,
+    'spendtrace.cost.cache_read': cost.breakdown.cacheRead,
+    'spendtrace.cost.cache_write': cost.breakdown.cacheWrite,
+    'spendtrace.cost.output': cost.breakdown.output,
+    'spendtrace.cost.reasoning': cost.breakdown.reasoning,
+    'spendtrace.pricing.model': cost.pricingModel,
+    'spendtrace.pricing.version': cost.pricingVersion,
+  };
+}
+
+const cacheScenario = { usage: { input: 5000, cacheRead: 3000, cacheWrite: 1500, cacheWrite1h: 500, output: 200 } };
+const cacheUsage: CanonicalUsage = { inputTokens: 5000, outputTokens: 200, cacheReadTokens: 3000, cacheWriteTokens: 1500, cacheWrite1hTokens: 500 };
+const cacheAttributes = {
+  'gen_ai.usage.input_tokens': 5000,
+  'gen_ai.usage.output_tokens': 200,
+  'gen_ai.usage.cache_read.input_tokens': 3000,
+  'gen_ai.usage.cache_creation.input_tokens': 1500,
+  'spendtrace.usage.cache_creation_1h.input_tokens': 500,
+};
+
+beforeAll(async () => {
+  server = await startProviderServer();
+  instrumentation.patchModule(anthropicModule);
+  client = new Anthropic({ baseURL: server.url, apiKey: 'test-key', maxRetries: 0 });
+});
+afterAll(async () => {
+  instrumentation.unpatchModule(anthropicModule);
+  await server.close();
+});
+beforeEach(() => telemetry.reset());
+
+describe('Anthropic messages', () => {
+  it('records one priced span with the 5m/1h cache split, and no SDK span beside it', async () => {
+    const message = await withAttribution({ feature: 'support-bot', team: 'cx' }, () =>
+      client.messages.create(
+        { model: MODEL, max_tokens: 512, stop_sequences: ['END'], messages: [{ role: 'user', content: 'Hello' }] },
+        scenario({ ...cacheScenario, id: 'msg_fixed', responseModel: 'claude-sonnet-4-5-20250929' }),
+      ),
+    );
+    expect(message.id).toBe('msg_fixed');
+    expect(message.usage.input_tokens).toBe(500);
+    const spans = telemetry.spans();
+    expect(spans.map((s) => s.name)).toEqual([`chat ${MODEL}`]);
+    const span = spans[0]!;
+    expect(span.kind).toBe(SpanKind.CLIENT);
+    expect(span.attributes).toEqual({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': MODEL,
+      'gen_ai.request.max_tokens': 512,
+      'gen_ai.request.stop_sequences': ['END'],
+      'gen_ai.request.stream': false,
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(server.url).port),
+      'spendtrace.feature': 'support-bot',
+      'spendtrace.team': 'cx',
+      'gen_ai.response.id': 'msg_fixed',
+      'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      ...cacheAttributes,
+      ...expectedCost('claude-sonnet-4-5-20250929', cacheUsage),
+    });
+    const cost = points(await telemetry.metrics(), 'spendtrace.client.cost', { 'gen_ai.provider.name': 'anthropic', 'spendtrace.feature': 'support-bot' });
+    expect(cost.map((p) => p.value)).toEqual([expectedCost('claude-sonnet-4-5-20250929', cacheUsage)['gen_ai.usage.cost.amount']]);
+  });
+
+  it('keeps the SDK span when asked to, which shows the SDK does emit one', async () => {
+    const keeping = new AnthropicInstrumentation({ enabled: false, keepSdkSpans: true });
+    keeping.setTracerProvider(telemetry.tracerProvider);
+    instrumentation.unpatchModule(anthropicModule);
+    try {
+      const own = keeping.instrument(new Anthropic({ baseURL: server.url, apiKey: 'k', maxRetries: 0 }));
+      await own.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    } finally {
+      instrumentation.patchModule(anthropicModule);
+    }
+    expect(telemetry.spans().map((s) => s.name).sort()).toEqual(['anthropic.messages.create', `chat ${MODEL}`]);
+  });
+
+  it('records a raw SSE stream, passing events through unchanged', async () => {
+    const request = { model: MODEL, max_tokens: 100, stream: true as const, messages: [{ role: 'user' as const, content: 'Stream' }] };
+    const read = async () => {
+      const events: string[] = [];
+      const stream = await client.messages.create(request, scenario({ ...cacheScenario, id: 'msg_stream', chunks: 4 }));
+      for await (const event of stream) events.push(JSON.stringify(event));
+      return events;
+    };
+    instrumentation.unpatchModule(anthropicModule);
+    const plain = await read();
+    instrumentation.patchModule(anthropicModule);
+    const traced = await read();
+    expect(traced).toEqual(plain);
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(span.attributes).toMatchObject({
+      'gen_ai.request.stream': true,
+      'gen_ai.response.id': 'msg_stream',
+      'gen_ai.response.finish_reasons': ['end_turn'],
+      ...cacheAttributes,
+      ...expectedCost(MODEL, cacheUsage),
+    });
+    expect(typeof span.attributes['gen_ai.response.time_to_first_chunk']).toBe('number');
+  });
+
+  it('records the messages.stream() helper as one span', async () => {
+    const stream = client.messages.stream({ model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }, scenario({ usage: { input: 40, output: 6 }, chunks: 6 }));
+    const text: string[] = [];
+    stream.on('text', (delta) => text.push(delta));
+    const final = await stream.finalMessage();
+    expect(text.join('')).toBe((final.content[0] as { text: string }).text);
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(telemetry.spans()).toHaveLength(1);
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(40);
+    expect(span.attributes['gen_ai.usage.output_tokens']).toBe(6);
+    expect(span.attributes['gen_ai.response.id']).toBe(final.id);
+  });
+
+  it('records tool use', async () => {
+    const tools = [{ name: 'lookup', description: 'look up', input_schema: { type: 'object' as const, properties: {} } }];
+    const message = await client.messages.create({ model: MODEL, max_tokens: 100, tools, messages: [{ role: 'user', content: 'find it' }] });
+    expect(message.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'lookup' });
+    const stream = await client.messages.create({ model: MODEL, max_tokens: 100, tools, stream: true, messages: [{ role: 'user', content: 'find it' }] });
+    for await (const _ of stream) void _;
+    expect(telemetry.spans().map((s) => s.attributes['gen_ai.response.finish_reasons'])).toEqual([['tool_use'], ['tool_use']]);
+  });
+
+  it('ends the span once when the caller breaks out of a stream', async () => {
+    const stream = await client.messages.create({ model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'x' }] }, scenario({ chunks: 30, usage: { input: 12 } }));
+    let n = 0;
+    for await (const _ of stream) if (++n === 4) break;
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    // message_start came first, so the input side is known; the output count is the provisional one.
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(12);
+  });
+
+  it.each([
+    [429, 'RateLimitError'],
+    [500, 'InternalServerError'],
+  ])('records HTTP %i as %s', async (status, errorType) => {
+    await expect(client.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, scenario({ error: { status, retryAfter: 1 } }))).rejects.toMatchObject({ status });
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe(errorType);
+  });
+
+  it('records a disconnect mid-stream as an error', async () => {
+    const stream = await client.messages.create({ model: MODEL, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'x' }] }, scenario({ chunks: 10, disconnectAfter: 2 }));
+    let caught: unknown;
+    try {
+      for await (const _ of stream) void _;
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe((caught as Error).constructor.name);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * End to end through a real collector process: OTLP requests (encoded by the OpenTelemetry JS
+ * encoder) in, rows in embedded ClickHouse out, read through the collector's query endpoint.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCatalog } from '@spendtrace/pricing';
+import { encodeProtobuf, readableSpan, type FixtureResource, type FixtureScope } from '../../collector/test/fixtures/otlp-fixtures.ts';
+import { postOtlp, query, startCollectorProcess, tempDir, waitFor, writeConfig, type CollectorProcess } from './collector-process.ts';
+
+const catalog = defaultCatalog();
+const T0 = 1_768_478_400; // 2026-01-15T12:00:00Z, seconds
+const resource: FixtureResource = { attributes: { 'service.name': 'support-bot', 'deployment.environment.name': 'staging' } };
+const scope: FixtureScope = { name: '@spendtrace/instrumentation', version: '0.1.0' };
+
+function costOf(provider: string, model: string, inputTokens: number, outputTokens: number, cacheReadTokens = 0): number {
+  const r = catalog.cost({ provider, model, at: T0 * 1000 }, { inputTokens, outputTokens, cacheReadTokens });
+  if (!r.breakdown) throw new Error(`no price for ${provider}/${model}`);
+  return r.breakdown.total;
+}
+
+function call(traceId: string, spanId: string, parent: string, provider: string, model: string, input: number, output: number, offsetS: number, cacheRead = 0) {
+  return readableSpan({
+    traceId,
+    spanId,
+    parentSpanId: parent,
+    name: `chat ${model}`,
+    kind: 2,
+    startTime: [T0 + offsetS, 0],
+    endTime: [T0 + offsetS + 1, 0],
+    resource,
+    scope,
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': provider,
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': input,
+      'gen_ai.usage.output_tokens': output,
+      'gen_ai.usage.cache_read.input_tokens': cacheRead,
+      'spendtrace.feature': 'ticket-triage',
+      'spendtrace.customer.id': 'acme',
+    },
+  });
+}
+
+function root(traceId: string, spanId: string, durationS: number) {
+  return readableSpan({
+    traceId,
+    spanId,
+    name: 'invoke_agent triage',
+    kind: 0,
+    startTime: [T0, 0],
+    endTime: [T0 + durationS, 0],
+    resource,
+    scope,
+    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'triage', 'gen_ai.workflow.name': 'support-ticket', 'user.id': 'u-42' },
+  });
+}
+
+function tool(traceId: string, spanId: string, parent: string, name: string, offsetS: number) {
+  return readableSpan({
+    traceId,
+    spanId,
+    parentSpanId: parent,
+    name: `execute_tool ${name}`,
+    kind: 0,
+    startTime: [T0 + offsetS, 0],
+    endTime: [T0 + offsetS + 1, 0],
+    resource,
+    scope,
+    attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name },
+  });
+}
+
+const TRACE = '5b8efff798038103d269b633813fc60c';
+const ROOT = '0000000000000a01';
+
+describe('collector end to end (OTLP protobuf → genai_calls / genai_workflows)', () => {
+  let collector: CollectorProcess;
+
+  beforeAll(async () => {
+    const dir = tempDir('e2e-otlp');
+    const config = writeConfig(dir, 'processors:\n  workflow:\n    quiet_window: 400ms\n    max_wait: 20s\n');
+    collector = await startCollectorProcess({ dataDir: dir, config });
+  });
+
+  afterAll(async () => {
+    expect(await collector?.stop('SIGTERM')).toBe(0);
+  });
+
+  it('stores a three-step agent trace with exact per-call cost and exact workflow totals, including a late span', async () => {
+    const steps = [
+      call(TRACE, '0000000000000a02', ROOT, 'openai', 'gpt-5.4-mini', 1800, 220, 1, 1024),
+      tool(TRACE, '0000000000000a03', ROOT, 'search_kb', 2),
+      call(TRACE, '0000000000000a04', ROOT, 'anthropic', 'claude-sonnet-4-5', 5000, 600, 3),
+      call(TRACE, '0000000000000a05', ROOT, 'openai', 'gpt-5.4-mini', 900, 80, 5),
+      root(TRACE, ROOT, 7),
+    ];
+    const body = encodeProtobuf(steps);
+    expect((await postOtlp(collector.otlpUrl, body)).status).toBe(200);
+    // The same request again (a client retry): counted once.
+    expect((await postOtlp(collector.otlpUrl, body)).status).toBe(200);
+
+    const expected = [
+      costOf('openai', 'gpt-5.4-mini', 1800, 220, 1024),
+      costOf('anthropic', 'claude-sonnet-4-5', 5000, 600),
+      costOf('openai', 'gpt-5.4-mini', 900, 80),
+    ];
+    const calls = await waitFor(
+      () => query<{ span_id: string; provider: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: number; cost_source: string; feature: string; environment: string; service_name: string }>(
+        collector.queryUrl,
+        `SELECT span_id, provider, input_tokens, output_tokens, cache_read_tokens, cost_usd, cost_source, feature, environment, service_name FROM genai_calls WHERE trace_id = '${TRACE}' ORDER BY span_id`,
+      ),
+      (rows) => rows.length >= 3,
+    );
+    expect(calls.map((c) => [c.span_id, c.provider, Number(c.input_tokens), Number(c.output_tokens), Number(c.cache_read_tokens), c.cost_source, c.feature, c.environment, c.service_name])).toEqual([
+      ['0000000000000a02', 'openai', 1800, 220, 1024, 'local', 'ticket-triage', 'staging', 'support-bot'],
+      ['0000000000000a04', 'anthropic', 5000, 600, 0, 'local', 'ticket-triage', 'staging', 'support-bot'],
+      ['0000000000000a05', 'openai', 900, 80, 0, 'local', 'ticket-triage', 'staging', 'support-bot'],
+    ]);
+    calls.forEach((c, i) => expect(c.cost_usd).toBeCloseTo(expected[i]!, 12));
+
+    type Totals = { rows: string; cost: number; calls: string; input: string; output: string; spans: string; tools: string[]; models: string[]; root: string; agent: string; user: string; customer: string };
+    const totals = (): Promise<Totals[]> =>
+      query<Totals>(
+        collector.queryUrl,
+        `SELECT count() AS rows, sum(cost_usd) AS cost, sum(calls) AS calls, sum(input_tokens) AS input, sum(output_tokens) AS output, sum(spans) AS spans,
+                arraySort(groupUniqArrayArray(tools)) AS tools, arraySort(groupUniqArrayArray(models)) AS models,
+                anyIf(root_span_name, revision = 0) AS root, anyIf(agent_name, revision = 0) AS agent, anyIf(user_id, revision = 0) AS user, anyIf(customer_id, revision = 0) AS customer
+         FROM genai_workflows WHERE trace_id = '${TRACE}' GROUP BY trace_id`,
+      );
+    const first = await waitFor(totals, (r) => r.length === 1);
+    expect(first.map((t) => [Number(t.rows), Number(t.calls), Number(t.input), Number(t.output), Number(t.spans), t.tools, t.models, t.root, t.agent, t.user, t.customer])).toEqual([
+      [1, 3, 7700, 900, 5, ['search_kb'], ['claude-sonnet-4-5', 'gpt-5.4-mini'], 'invoke_agent triage', 'triage', 'u-42', 'acme'],
+    ]);
+    expect(first[0]!.cost).toBeCloseTo(expected[0]! + expected[1]! + expected[2]!, 12);
+
+    // A step that arrives after the trace was flushed becomes a delta row; the GROUP BY sums stay exact.
+    const late = call(TRACE, '0000000000000a06', ROOT, 'openai', 'gpt-5.4-mini', 333, 44, 6);
+    expect((await postOtlp(collector.otlpUrl, encodeProtobuf([late]))).status).toBe(200);
+    const after = await waitFor(totals, (r) => Number(r[0]?.rows) === 2);
+    expect(after.map((t) => [Number(t.rows), Number(t.calls), Number(t.input), Number(t.output), Number(t.spans)])).toEqual([[2, 4, 8033, 944, 6]]);
+    expect(after[0]!.cost).toBeCloseTo(expected[0]! + expected[1]! + expected[2]! + costOf('openai', 'gpt-5.4-mini', 333, 44), 12);
+    const revisions = await query<{ revision: number }>(collector.queryUrl, `SELECT revision FROM genai_workflows WHERE trace_id = '${TRACE}' ORDER BY revision`);
+    expect(revisions.map((r) => Number(r.revision))).toEqual([0, 1]);
+
+    // The retried request left exactly one row per call.
+    const count = await query<{ n: string }>(collector.queryUrl, `SELECT count() AS n FROM genai_calls WHERE trace_id = '${TRACE}'`);
+    expect(Number(count[0]!.n)).toBe(4);
+  });
+
+  it('serves Prometheus self-metrics', async () => {
+    const text = await (await fetch(collector.metricsUrl)).text();
+    expect(text).toMatch(/^spendtrace_receiver_spans_total 11$/m);
+    expect(text).toMatch(/^spendtrace_duplicate_spans_total 5$/m);
+    expect(text).toMatch(/^spendtrace_priced_calls_total 4$/m);
+    expect(text).toMatch(/^spendtrace_exporter_rows_total\{exporter="clickhouse",table="genai_calls"\} 4$/m);
+  });
+});
