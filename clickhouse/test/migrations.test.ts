@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +183,16 @@ describe('migrate on embedded ClickHouse', () => {
     await expect(migrate(client, { database: 'm1', migrations: edited })).rejects.toThrow(
       'migration 0002_genai_calls was changed after it was applied to database "m1"',
     );
+  });
+
+  it('ignores edits to comments when comparing checksums', () => {
+    const [first] = loadMigrations();
+    const dir2 = mkdtempSync(join(tmpdir(), 'spendtrace-migration-files-'));
+    writeFileSync(join(dir2, '0001_otel_traces.sql'), `-- a new explanation\n${first!.sql}\n-- trailing note\n`);
+    expect(loadMigrations(dir2)[0]!.checksum).toBe(first!.checksum);
+    writeFileSync(join(dir2, '0001_otel_traces.sql'), first!.sql.replace('index_granularity = 8192', 'index_granularity = 4096'));
+    expect(loadMigrations(dir2)[0]!.checksum).not.toBe(first!.checksum);
+    rmSync(dir2, { recursive: true, force: true });
   });
 
   it('rejects bad names and bad TTLs clearly', async () => {

@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startProviderServer } from '../providers/server.ts';
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   section('spendtrace report --by customer');
   process.stdout.write(await spendtrace(['report', '--by', 'customer', '--data-dir', dataDir]));
 
-  section(`What the deploy did: cost per call by feature, ${before.serviceVersion} → ${after.serviceVersion}`);
+  section(`What the deploy changed: cost per call by feature, app ${before.serviceVersion} → ${after.serviceVersion}`);
   process.stdout.write(`${await deployImpact(before.serviceVersion, after.serviceVersion)}\n`);
 
   section(`spendtrace trace ${traceId}   (the most expensive agent workflow)`);
@@ -148,10 +148,10 @@ async function main(): Promise<void> {
 
   const plannedCalls = sessionsOf(plan).reduce((sum, { session }) => sum + callsOf(session).length, 0);
   process.stdout.write(`\nDone in ${progress.elapsedSeconds().toFixed(1)} s: ${plannedCalls} LLM calls across 4 providers, stored in ${dataDir}.\n`);
-  process.stdout.write(`Look around: node_modules/.bin/spendtrace report --by user --data-dir ${dataDir}\n`);
+  process.stdout.write(`Look around: node_modules/.bin/node collector/bin/spendtrace.js report --by user --data-dir ${relative(REPO_ROOT, dataDir) || '.'}\n`);
 }
 
-/** Calls, input tokens and cost per call of each feature and prompt version, per app version. */
+/** Calls, input tokens and cost per call of each feature, per app version (service.version of the spans). */
 async function deployImpact(beforeVersion: string, afterVersion: string): Promise<string> {
   const rows = await queryRows<{ feature: string; version: string; prompt_version: string; calls: string; input: number; cost_per_call: number }>(
     dataDir,
@@ -163,16 +163,17 @@ async function deployImpact(beforeVersion: string, afterVersion: string): Promis
       GROUP BY feature, version
       ORDER BY feature, version`,
   );
-  const features = [...new Set(rows.map((r) => r.feature))];
-  const lines = features.map((feature) => {
-    const of = (version: string) => rows.find((r) => r.feature === feature && r.version === version);
-    const a = of(beforeVersion);
-    const b = of(afterVersion);
-    const change = a && b && a.cost_per_call > 0 ? `${b.cost_per_call >= a.cost_per_call ? '+' : ''}${(((b.cost_per_call - a.cost_per_call) / a.cost_per_call) * 100).toFixed(0)}%` : '';
-    const cell = (r: typeof a) => (r ? `${r.prompt_version} ${Math.round(r.input).toLocaleString('en-US')} tok ${usd(r.cost_per_call)}` : '-');
-    return [feature, cell(a), cell(b), change];
-  });
-  return table(['feature', `${beforeVersion}: prompt, input/call, cost/call`, `${afterVersion}: same`, 'change'], lines);
+  const lines: string[][] = [];
+  for (const feature of new Set(rows.map((r) => r.feature))) {
+    const a = rows.find((r) => r.feature === feature && r.version === beforeVersion);
+    const b = rows.find((r) => r.feature === feature && r.version === afterVersion);
+    for (const r of [a, b]) {
+      if (!r) continue;
+      const change = r === b && a && a.cost_per_call > 0 ? `${b.cost_per_call >= a.cost_per_call ? '+' : ''}${(((b.cost_per_call - a.cost_per_call) / a.cost_per_call) * 100).toFixed(0)}%` : '';
+      lines.push([r === a ? feature : '', r.version, r.prompt_version, r.calls, Math.round(r.input).toLocaleString('en-US'), usd(r.cost_per_call), change]);
+    }
+  }
+  return table(['FEATURE', 'APP', 'PROMPT', 'CALLS', 'TOKENS IN/CALL', '$/CALL', 'CHANGE'], lines, 3);
 }
 
 main().then(

@@ -39,12 +39,12 @@ export function section(title: string): void {
   process.stdout.write(`\n${title}\n${'─'.repeat(Math.min(78, title.length))}\n`);
 }
 
-/** Left-aligns the first column and right-aligns the others. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Left-aligns the first `leftColumns` columns and right-aligns the others. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const format = (cells: readonly string[]): string =>
     cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .map((cell, i) => (i < leftColumns ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
   return [format(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(format)].join('\n');

@@ -9,7 +9,7 @@
  * - support-chat: streamed answers on OpenAI (gpt-5.4-mini) and Anthropic (claude-haiku-5-5), with
  *   a long system prompt that providers serve from their prompt cache. One call is rate limited (429)
  *   and the app falls back to Anthropic.
- * - ticket-summarizer: Bedrock Converse (Claude Haiku 5.5 through the `us.` inference profile).
+ * - ticket-summarizer: Bedrock Converse (Claude Sonnet 5.5 through the `us.` inference profile).
  *   The deploy ships prompt v4 with few-shot examples: several times the input tokens per call.
  * - search-rerank: Gemini (gemini-3.5-flash-lite), small calls.
  * - code-review-agent: a multi-step agent workflow (workflow → planner agent → tool → reviewer agent
@@ -133,7 +133,7 @@ const FETCH_DIFF: ToolDefinition = { name: 'fetch_diff', description: 'Fetch the
 export const MODELS = {
   supportOpenAI: 'gpt-5.4-mini',
   supportAnthropic: 'claude-haiku-5-5',
-  ticketBedrock: 'us.anthropic.claude-haiku-5-5-v1:0',
+  ticketBedrock: 'us.anthropic.claude-sonnet-5-5-v1:0',
   search: 'gemini-3.5-flash-lite',
   planner: 'claude-sonnet-5-5',
   reviewer: 'gpt-5.4',
@@ -205,12 +205,12 @@ export function buildPlan(options: PlanOptions = {}): Plan {
     };
   }
 
-  function ticketSession(round: number, prompt: PromptTemplate): Session {
-    const ticket = pick(TICKETS, round);
+  function ticketSession(round: number, slot: number, prompt: PromptTemplate): Session {
+    const ticket = pick(TICKETS, round * 2 + slot);
     return {
       feature: 'ticket-summarizer',
-      customerId: pick(CUSTOMERS, round + 2),
-      userId: `u-${2001 + (round % 4)}`,
+      customerId: pick(CUSTOMERS, round + 2 + slot),
+      userId: `u-${2001 + ((round + slot) % 4)}`,
       team: 'support',
       prompt,
       steps: [
@@ -218,7 +218,7 @@ export function buildPlan(options: PlanOptions = {}): Plan {
           kind: 'call',
           provider: 'aws.bedrock',
           model: MODELS.ticketBedrock,
-          stream: round % 2 === 1,
+          stream: slot === 1,
           system: prompt.system,
           user: ticket,
           usage: usage(promptTokens([prompt.system, ticket], 2), between(60, 110)),
@@ -323,7 +323,8 @@ export function buildPlan(options: PlanOptions = {}): Plan {
     for (let round = 0; round < rounds; round++) {
       sessions.push(supportSession(round, 0, withRateLimit && round === 1));
       sessions.push(supportSession(round, 1, false));
-      sessions.push(ticketSession(round, ticketPrompt));
+      sessions.push(ticketSession(round, 0, ticketPrompt));
+      sessions.push(ticketSession(round, 1, ticketPrompt));
       sessions.push(searchSession(round, 0));
       sessions.push(searchSession(round, 1));
       if (round % 2 === 0) sessions.push(codeReviewSession(round));
@@ -336,7 +337,7 @@ export function buildPlan(options: PlanOptions = {}): Plan {
     environment: 'production',
     phases: [
       phase('1.4.0', 'ticket-summary prompt v3', PROMPTS.ticketSummaryV3, true),
-      phase('1.5.0', 'ticket-summary prompt v4 (adds few-shot examples)', PROMPTS.ticketSummaryV4, false),
+      phase('1.5.0', 'ticket-summary prompt v4 adds few-shot examples', PROMPTS.ticketSummaryV4, false),
     ],
   };
 }
