@@ -153,7 +153,7 @@ async function main(): Promise<void> {
 
 /** Calls, input tokens and cost per call of each feature, per app version (service.version of the spans). */
 async function deployImpact(beforeVersion: string, afterVersion: string): Promise<string> {
-  const rows = await queryRows<{ feature: string; version: string; prompt_version: string; calls: string; input: number; cost_per_call: number }>(
+  const rows = await queryRows<{ feature: string; version: string; prompt_version: string; calls: number | string; input: number; cost_per_call: number }>(
     dataDir,
     `SELECT c.feature AS feature, t.ResourceAttributes['service.version'] AS version,
             any(c.prompt_version) AS prompt_version, count() AS calls,
@@ -170,7 +170,7 @@ async function deployImpact(beforeVersion: string, afterVersion: string): Promis
     for (const r of [a, b]) {
       if (!r) continue;
       const change = r === b && a && a.cost_per_call > 0 ? `${b.cost_per_call >= a.cost_per_call ? '+' : ''}${(((b.cost_per_call - a.cost_per_call) / a.cost_per_call) * 100).toFixed(0)}%` : '';
-      lines.push([r === a ? feature : '', r.version, r.prompt_version, r.calls, Math.round(r.input).toLocaleString('en-US'), usd(r.cost_per_call), change]);
+      lines.push([r === a ? feature : '', r.version, r.prompt_version, String(r.calls), Math.round(r.input).toLocaleString('en-US'), usd(r.cost_per_call), change]);
     }
   }
   return table(['FEATURE', 'APP', 'PROMPT', 'CALLS', 'TOKENS IN/CALL', '$/CALL', 'CHANGE'], lines, 3);

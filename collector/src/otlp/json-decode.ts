@@ -44,40 +44,68 @@ export function decodeTraceRequestJson(body: Uint8Array | string): DecodedTraceR
   } catch (error) {
     throw new OtlpDecodeError(`invalid JSON: ${(error as Error).message}`);
   }
+  try {
+    return decodeRequest(parsed);
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error;
+    // Field paths are only built when something is wrong: decode again, tracking them, so the
+    // error names the offending field without slowing down every valid request.
+    trackingPaths = true;
+    try {
+      decodeRequest(parsed);
+    } finally {
+      trackingPaths = false;
+    }
+    throw error;
+  }
+}
+
+/** While false (the normal case), `at` and `idx` return '' instead of building path strings. */
+let trackingPaths = false;
+
+function at(path: string, name: string): string {
+  return trackingPaths ? path + name : '';
+}
+
+function idx(path: string, index: number): string {
+  return trackingPaths ? `${path}[${index}]` : '';
+}
+
+function decodeRequest(parsed: unknown): DecodedTraceRequest {
   const request = asObject(parsed, '$');
   const spans: Span[] = [];
   const rejections = new RejectionTally();
   const resourceSpansList = asArray(field(request, 'resourceSpans', 'resource_spans'), 'resourceSpans');
   for (let r = 0; r < resourceSpansList.length; r++) {
-    decodeResourceSpans(asObject(resourceSpansList[r], `resourceSpans[${r}]`), `resourceSpans[${r}]`, spans, rejections);
+    decodeResourceSpans(asObject(resourceSpansList[r], idx('resourceSpans', r)), idx('resourceSpans', r), spans, rejections);
   }
   return { spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() };
 }
 
 function decodeResourceSpans(json: JsonObject, path: string, spans: Span[], rejections: RejectionTally): void {
-  const resourceJson = optionalObject(json.resource, `${path}.resource`);
-  const schemaUrl = asString(field(json, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`);
+  const resourceJson = optionalObject(json.resource, at(path, '.resource'));
+  const schemaUrl = asString(field(json, 'schemaUrl', 'schema_url'), at(path, '.schemaUrl'));
   const resource: Resource = {
-    attributes: resourceJson ? decodeAttributes(resourceJson.attributes, `${path}.resource.attributes`) : {},
+    attributes: resourceJson ? decodeAttributes(resourceJson.attributes, at(path, '.resource.attributes')) : {},
     droppedAttributesCount: resourceJson
-      ? asUint32(field(resourceJson, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`)
+      ? asUint32(field(resourceJson, 'droppedAttributesCount', 'dropped_attributes_count'), at(path, '.resource.droppedAttributesCount'))
       : 0,
     schemaUrl,
   };
-  const scopeSpansList = asArray(field(json, 'scopeSpans', 'scope_spans'), `${path}.scopeSpans`);
+  const scopeSpansList = asArray(field(json, 'scopeSpans', 'scope_spans'), at(path, '.scopeSpans'));
   for (let s = 0; s < scopeSpansList.length; s++) {
-    const scopePath = `${path}.scopeSpans[${s}]`;
+    const scopePath = idx(at(path, '.scopeSpans'), s);
     const scopeSpans = asObject(scopeSpansList[s], scopePath);
-    const scopeJson = optionalObject(scopeSpans.scope, `${scopePath}.scope`);
+    const scopeJson = optionalObject(scopeSpans.scope, at(scopePath, '.scope'));
     const scope: Scope = {
-      name: scopeJson ? asString(scopeJson.name, `${scopePath}.scope.name`) : '',
-      version: scopeJson ? asString(scopeJson.version, `${scopePath}.scope.version`) : '',
-      attributes: scopeJson ? decodeAttributes(scopeJson.attributes, `${scopePath}.scope.attributes`) : {},
+      name: scopeJson ? asString(scopeJson.name, at(scopePath, '.scope.name')) : '',
+      version: scopeJson ? asString(scopeJson.version, at(scopePath, '.scope.version')) : '',
+      attributes: scopeJson ? decodeAttributes(scopeJson.attributes, at(scopePath, '.scope.attributes')) : {},
     };
-    const scopeSchemaUrl = asString(field(scopeSpans, 'schemaUrl', 'schema_url'), `${scopePath}.schemaUrl`);
-    const spanList = asArray(scopeSpans.spans, `${scopePath}.spans`);
+    const scopeSchemaUrl = asString(field(scopeSpans, 'schemaUrl', 'schema_url'), at(scopePath, '.schemaUrl'));
+    const spanList = asArray(scopeSpans.spans, at(scopePath, '.spans'));
     for (let i = 0; i < spanList.length; i++) {
-      const spanPath = `${scopePath}.spans[${i}]`;
+      const spanPath = idx(at(scopePath, '.spans'), i);
       const span = decodeSpan(asObject(spanList[i], spanPath), spanPath, resource, scope);
       span.resourceSchemaUrl = schemaUrl;
       span.scopeSchemaUrl = scopeSchemaUrl;
@@ -92,26 +120,26 @@ function decodeResourceSpans(json: JsonObject, path: string, spans: Span[], reje
 }
 
 function decodeSpan(json: JsonObject, path: string, resource: Resource, scope: Scope): Span {
-  const statusJson = optionalObject(json.status, `${path}.status`);
+  const statusJson = optionalObject(json.status, at(path, '.status'));
   return {
-    traceId: asHexId(field(json, 'traceId', 'trace_id'), `${path}.traceId`),
-    spanId: asHexId(field(json, 'spanId', 'span_id'), `${path}.spanId`),
-    parentSpanId: normalizeParentSpanId(asHexId(field(json, 'parentSpanId', 'parent_span_id'), `${path}.parentSpanId`)),
-    traceState: asString(field(json, 'traceState', 'trace_state'), `${path}.traceState`),
-    flags: asUint32(json.flags, `${path}.flags`),
-    name: asString(json.name, `${path}.name`),
-    kind: asEnum(json.kind, SPAN_KIND_NAMES, `${path}.kind`),
-    startTimeUnixNano: asUint64(field(json, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
-    endTimeUnixNano: asUint64(field(json, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
-    attributes: decodeAttributes(json.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
-    events: asArray(json.events, `${path}.events`).map((event, i) => decodeEvent(asObject(event, `${path}.events[${i}]`), `${path}.events[${i}]`)),
-    droppedEventsCount: asUint32(field(json, 'droppedEventsCount', 'dropped_events_count'), `${path}.droppedEventsCount`),
-    links: asArray(json.links, `${path}.links`).map((link, i) => decodeLink(asObject(link, `${path}.links[${i}]`), `${path}.links[${i}]`)),
-    droppedLinksCount: asUint32(field(json, 'droppedLinksCount', 'dropped_links_count'), `${path}.droppedLinksCount`),
+    traceId: asHexId(field(json, 'traceId', 'trace_id'), at(path, '.traceId')),
+    spanId: asHexId(field(json, 'spanId', 'span_id'), at(path, '.spanId')),
+    parentSpanId: normalizeParentSpanId(asHexId(field(json, 'parentSpanId', 'parent_span_id'), at(path, '.parentSpanId'))),
+    traceState: asString(field(json, 'traceState', 'trace_state'), at(path, '.traceState')),
+    flags: asUint32(json.flags, at(path, '.flags')),
+    name: asString(json.name, at(path, '.name')),
+    kind: asEnum(json.kind, SPAN_KIND_NAMES, at(path, '.kind')),
+    startTimeUnixNano: asUint64(field(json, 'startTimeUnixNano', 'start_time_unix_nano'), at(path, '.startTimeUnixNano')),
+    endTimeUnixNano: asUint64(field(json, 'endTimeUnixNano', 'end_time_unix_nano'), at(path, '.endTimeUnixNano')),
+    attributes: decodeAttributes(json.attributes, at(path, '.attributes')),
+    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), at(path, '.droppedAttributesCount')),
+    events: asArray(json.events, at(path, '.events')).map((event, i) => decodeEvent(asObject(event, idx(at(path, '.events'), i)), idx(at(path, '.events'), i))),
+    droppedEventsCount: asUint32(field(json, 'droppedEventsCount', 'dropped_events_count'), at(path, '.droppedEventsCount')),
+    links: asArray(json.links, at(path, '.links')).map((link, i) => decodeLink(asObject(link, idx(at(path, '.links'), i)), idx(at(path, '.links'), i))),
+    droppedLinksCount: asUint32(field(json, 'droppedLinksCount', 'dropped_links_count'), at(path, '.droppedLinksCount')),
     status: {
-      code: statusJson ? asEnum(statusJson.code, STATUS_CODE_NAMES, `${path}.status.code`) : 0,
-      message: statusJson ? asString(statusJson.message, `${path}.status.message`) : '',
+      code: statusJson ? asEnum(statusJson.code, STATUS_CODE_NAMES, at(path, '.status.code')) : 0,
+      message: statusJson ? asString(statusJson.message, at(path, '.status.message')) : '',
     },
     resource,
     resourceSchemaUrl: '',
@@ -122,21 +150,21 @@ function decodeSpan(json: JsonObject, path: string, resource: Resource, scope: S
 
 function decodeEvent(json: JsonObject, path: string): SpanEvent {
   return {
-    timeUnixNano: asUint64(field(json, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
-    name: asString(json.name, `${path}.name`),
-    attributes: decodeAttributes(json.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
+    timeUnixNano: asUint64(field(json, 'timeUnixNano', 'time_unix_nano'), at(path, '.timeUnixNano')),
+    name: asString(json.name, at(path, '.name')),
+    attributes: decodeAttributes(json.attributes, at(path, '.attributes')),
+    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), at(path, '.droppedAttributesCount')),
   };
 }
 
 function decodeLink(json: JsonObject, path: string): SpanLink {
   return {
-    traceId: hexOrEmpty(asHexId(field(json, 'traceId', 'trace_id'), `${path}.traceId`)),
-    spanId: hexOrEmpty(asHexId(field(json, 'spanId', 'span_id'), `${path}.spanId`)),
-    traceState: asString(field(json, 'traceState', 'trace_state'), `${path}.traceState`),
-    attributes: decodeAttributes(json.attributes, `${path}.attributes`),
-    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
-    flags: asUint32(json.flags, `${path}.flags`),
+    traceId: hexOrEmpty(asHexId(field(json, 'traceId', 'trace_id'), at(path, '.traceId'))),
+    spanId: hexOrEmpty(asHexId(field(json, 'spanId', 'span_id'), at(path, '.spanId'))),
+    traceState: asString(field(json, 'traceState', 'trace_state'), at(path, '.traceState')),
+    attributes: decodeAttributes(json.attributes, at(path, '.attributes')),
+    droppedAttributesCount: asUint32(field(json, 'droppedAttributesCount', 'dropped_attributes_count'), at(path, '.droppedAttributesCount')),
+    flags: asUint32(json.flags, at(path, '.flags')),
   };
 }
 
@@ -144,9 +172,9 @@ function decodeAttributes(json: unknown, path: string, depth = 0): Attributes {
   const attributes: Attributes = {};
   const list = asArray(json, path);
   for (let i = 0; i < list.length; i++) {
-    const keyValue = asObject(list[i], `${path}[${i}]`);
-    const key = asString(keyValue.key, `${path}[${i}].key`);
-    setAttribute(attributes, key, decodeAnyValue(keyValue.value, `${path}[${i}].value`, depth));
+    const keyValue = asObject(list[i], idx(path, i));
+    const key = asString(keyValue.key, at(idx(path, i), '.key'));
+    setAttribute(attributes, key, decodeAnyValue(keyValue.value, at(idx(path, i), '.value'), depth));
   }
   return attributes;
 }
@@ -156,30 +184,30 @@ function decodeAnyValue(json: unknown, path: string, depth: number): AttrValue {
   if (json === undefined || json === null) return null;
   const value = asObject(json, path);
   const stringValue = field(value, 'stringValue', 'string_value');
-  if (stringValue !== undefined) return asString(stringValue, `${path}.stringValue`);
+  if (stringValue !== undefined) return asString(stringValue, at(path, '.stringValue'));
   const boolValue = field(value, 'boolValue', 'bool_value');
   if (boolValue !== undefined) {
-    if (typeof boolValue !== 'boolean') fail(`${path}.boolValue`, 'expected a boolean');
+    if (typeof boolValue !== 'boolean') fail(at(path, '.boolValue'), 'expected a boolean');
     return boolValue;
   }
   const intValue = field(value, 'intValue', 'int_value');
-  if (intValue !== undefined) return asInt64(intValue, `${path}.intValue`);
+  if (intValue !== undefined) return asInt64(intValue, at(path, '.intValue'));
   const doubleValue = field(value, 'doubleValue', 'double_value');
-  if (doubleValue !== undefined) return asDouble(doubleValue, `${path}.doubleValue`);
+  if (doubleValue !== undefined) return asDouble(doubleValue, at(path, '.doubleValue'));
   const arrayValue = field(value, 'arrayValue', 'array_value');
   if (arrayValue !== undefined) {
     if (depth >= MAX_ANY_VALUE_DEPTH) fail(path, `AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-    const items = asArray(asObject(arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
-    return items.map((item, i) => decodeAnyValue(item, `${path}.arrayValue.values[${i}]`, depth + 1));
+    const items = asArray(asObject(arrayValue, at(path, '.arrayValue')).values, at(path, '.arrayValue.values'));
+    return items.map((item, i) => decodeAnyValue(item, idx(at(path, '.arrayValue.values'), i), depth + 1));
   }
   const kvlistValue = field(value, 'kvlistValue', 'kvlist_value');
   if (kvlistValue !== undefined) {
     if (depth >= MAX_ANY_VALUE_DEPTH) fail(path, `AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-    return decodeAttributes(asObject(kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1);
+    return decodeAttributes(asObject(kvlistValue, at(path, '.kvlistValue')).values, at(path, '.kvlistValue.values'), depth + 1);
   }
   const bytesValue = field(value, 'bytesValue', 'bytes_value');
   if (bytesValue !== undefined) {
-    const text = asString(bytesValue, `${path}.bytesValue`);
+    const text = asString(bytesValue, at(path, '.bytesValue'));
     // Node's base64 decoder also takes the URL-safe alphabet, which the protobuf JSON mapping allows.
     const decoded = Buffer.from(text, 'base64');
     const bytes = new Uint8Array(decoded.byteLength);
