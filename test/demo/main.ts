@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync, mkdirSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startProviderServer } from '../providers/server.ts';
@@ -133,22 +133,32 @@ async function main(): Promise<void> {
     return workflows[0]!.trace_id;
   });
 
+  // The embedded store serves one process at a time: the reports are read one after the other.
+  const views = await progress.step('Reading the reports: spendtrace report and spendtrace trace', async () => {
+    const byFeature = await spendtrace(['report', '--by', 'feature', '--data-dir', dataDir]);
+    const byModel = await spendtrace(['report', '--by', 'model', '--data-dir', dataDir]);
+    const byCustomer = await spendtrace(['report', '--by', 'customer', '--data-dir', dataDir]);
+    const deploy = await deployImpact(before.serviceVersion, after.serviceVersion);
+    const tree = await spendtrace(['trace', traceId, '--data-dir', dataDir]);
+    return { byFeature, byModel, byCustomer, deploy, tree };
+  });
+
   section('spendtrace report --by feature');
-  process.stdout.write(await spendtrace(['report', '--by', 'feature', '--data-dir', dataDir]));
+  process.stdout.write(views.byFeature);
   section('spendtrace report --by model');
-  process.stdout.write(await spendtrace(['report', '--by', 'model', '--data-dir', dataDir]));
+  process.stdout.write(views.byModel);
   section('spendtrace report --by customer');
-  process.stdout.write(await spendtrace(['report', '--by', 'customer', '--data-dir', dataDir]));
-
+  process.stdout.write(views.byCustomer);
   section(`What the deploy changed: cost per call by feature, app ${before.serviceVersion} → ${after.serviceVersion}`);
-  process.stdout.write(`${await deployImpact(before.serviceVersion, after.serviceVersion)}\n`);
-
+  process.stdout.write(`${views.deploy}\n`);
   section(`spendtrace trace ${traceId}   (the most expensive agent workflow)`);
-  process.stdout.write(await spendtrace(['trace', traceId, '--data-dir', dataDir]));
+  process.stdout.write(views.tree);
 
+  const inRepo = relative(REPO_ROOT, dataDir);
+  const shownDataDir = inRepo.startsWith('..') || isAbsolute(inRepo) ? dataDir : inRepo;
   const plannedCalls = sessionsOf(plan).reduce((sum, { session }) => sum + callsOf(session).length, 0);
   process.stdout.write(`\nDone in ${progress.elapsedSeconds().toFixed(1)} s: ${plannedCalls} LLM calls across 4 providers, stored in ${dataDir}.\n`);
-  process.stdout.write(`Look around: node_modules/.bin/node collector/bin/spendtrace.js report --by user --data-dir ${relative(REPO_ROOT, dataDir) || '.'}\n`);
+  process.stdout.write(`Look around: node_modules/.bin/node collector/bin/spendtrace.js report --by user --data-dir ${shownDataDir}\n`);
 }
 
 /** Calls, input tokens and cost per call of each feature, per app version (service.version of the spans). */
