@@ -72,6 +72,16 @@ describe('DiskQueue', () => {
     await queue.close();
   });
 
+  it('refuses a second read while one is in progress', async () => {
+    const queue = await DiskQueue.open({ dir: await tempDir() });
+    const controller = new AbortController();
+    const waiting = queue.read({ signal: controller.signal });
+    await expect(queue.read()).rejects.toThrow('DiskQueue.read called while another read is in progress');
+    controller.abort();
+    expect(await waiting).toBeNull();
+    await queue.close();
+  });
+
   it('resolves a waiting read with null when its signal aborts', async () => {
     const queue = await DiskQueue.open({ dir: await tempDir() });
     const controller = new AbortController();

@@ -35,9 +35,11 @@ export interface DemoClients {
 
 /** The scenario header the local provider server reads: exact usage, reply length, tool call, error. */
 function scenarioHeader(call: PlannedCall): string {
-  if (call.rateLimited) return JSON.stringify({ error: { status: 429, retryAfter: 1 } });
+  if (call.rateLimited) return JSON.stringify({ error: { status: 429, retryAfter: 1 }, delayMs: call.latencyMs ?? 0 });
   const u = call.usage;
   return JSON.stringify({
+    delayMs: call.latencyMs ?? 0,
+    chunkDelayMs: call.stream ? 3 : 0,
     usage: { input: u.input, output: u.output, cacheRead: u.cacheRead, cacheWrite: u.cacheWrite, reasoning: u.reasoning },
     chunks: Math.min(24, Math.max(1, u.output - u.reasoning)),
     ...(call.toolCall !== undefined ? { toolCall: call.toolCall } : {}),

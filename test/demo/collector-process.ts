@@ -26,13 +26,17 @@ export class CollectorError extends Error {}
 
 const READY = /\bready\b.*\botlp=(\S+)/;
 
-export function startCollector(dataDir: string, options: { readyTimeoutMs?: number } = {}): Promise<CollectorProcess> {
+export interface StartCollectorOptions {
+  /** How long to wait for the ready line (default 30 s). */
+  readyTimeoutMs?: number;
+  /** Arguments for `node` instead of `spendtrace collector ...` (tests of the failure paths). */
+  nodeArgs?: string[];
+}
+
+export function startCollector(dataDir: string, options: StartCollectorOptions = {}): Promise<CollectorProcess> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [SPENDTRACE_BIN, 'collector', '--data-dir', dataDir, '--otlp-http-endpoint', '127.0.0.1:0', '--metrics-endpoint', '127.0.0.1:0'],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = options.nodeArgs ?? [SPENDTRACE_BIN, 'collector', '--data-dir', dataDir, '--otlp-http-endpoint', '127.0.0.1:0', '--metrics-endpoint', '127.0.0.1:0'];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const remember = (chunk: string): void => {
     for (const line of chunk.split('\n')) if (line.trim() !== '') lines.push(line);
@@ -58,13 +62,15 @@ export function startCollector(dataDir: string, options: { readyTimeoutMs?: numb
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       remember(chunk);
       stdoutBuffer += chunk;
-      const match = READY.exec(stdoutBuffer);
-      if (!match?.[1]) return;
+      const lines = stdoutBuffer.split('\n');
+      stdoutBuffer = lines.pop() ?? '';
+      const readyLine = lines.find((line) => READY.test(line));
+      const otlpUrl = readyLine ? READY.exec(readyLine)?.[1] : undefined;
+      if (!readyLine || !otlpUrl) return;
       clearTimeout(timer);
-      stdoutBuffer = '';
-      const queryUrl = /\bquery=(\S+)/.exec(match[0])?.[1];
+      const queryUrl = /\bquery=(\S+)/.exec(readyLine)?.[1];
       resolve({
-        otlpUrl: match[1].replace(/\/$/, ''),
+        otlpUrl: otlpUrl.replace(/\/$/, ''),
         ...(queryUrl ? { queryUrl } : {}),
         pid: child.pid!,
         output,

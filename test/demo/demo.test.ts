@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '@spendtrace/pricing';
+import { CollectorError, startCollector } from './collector-process.ts';
 import { queryRows, REPO_ROOT } from './spendtrace-cli.ts';
 import { buildPlan, callsOf, sessionsOf } from './workload.ts';
 import type { PlannedCall } from './workload.ts';
@@ -87,6 +88,7 @@ describe('pnpm demo', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'spendtrace-demo-'));
     demo = await runDemo(dataDir);
+    if (demo.code !== 0) throw new Error(`the demo exited with ${demo.code}:\n${demo.output}`);
   }, 180_000);
 
   afterAll(() => {
@@ -211,5 +213,26 @@ describe('pnpm demo', () => {
     const storedRuns = agentWorkflows.map((w) => ({ calls: Number(w.calls), cost: w.cost })).sort((a, b) => a.cost - b.cost);
     expect(storedRuns.map((r) => r.calls)).toEqual(expectedRuns.map((r) => r.calls));
     storedRuns.forEach((run, i) => expect(run.cost).toBeCloseTo(expectedRuns[i]!.cost, 10));
+  });
+});
+
+describe('the demo collector process', () => {
+  it('fails with the collector output when the collector is not ready in time', async () => {
+    const started = startCollector('unused', { readyTimeoutMs: 300, nodeArgs: ['-e', "console.log('starting'); setTimeout(() => {}, 10_000)"] });
+    await expect(started).rejects.toThrow(CollectorError);
+    await expect(started).rejects.toThrow(/not ready within 0.3 s[\s\S]*starting/);
+  });
+
+  it('fails with the collector output when the collector exits before it is ready', async () => {
+    const started = startCollector('unused', { nodeArgs: ['-e', "console.error('cannot lock data dir'); process.exit(3)"] });
+    await expect(started).rejects.toThrow(/exited \(3\) before it was ready[\s\S]*cannot lock data dir/);
+  });
+
+  it('parses the ready line and reports a non-zero exit after SIGTERM', async () => {
+    const script = "process.on('SIGTERM', () => process.exit(4)); setInterval(() => {}, 1000); console.log('spendtrace collector ready otlp=http://127.0.0.1:1234 query=http://127.0.0.1:5678')";
+    const collector = await startCollector('unused', { nodeArgs: ['-e', script] });
+    expect(collector.otlpUrl).toBe('http://127.0.0.1:1234');
+    expect(collector.queryUrl).toBe('http://127.0.0.1:5678');
+    await expect(collector.stop(5_000)).rejects.toThrow(/exited with 4 after SIGTERM/);
   });
 });

@@ -117,9 +117,12 @@ async function main(): Promise<void> {
   const traceId = await progress.step('Checking that every call and workflow landed', async () => {
     const expectedCalls = results.reduce((sum, r) => sum + r.calls, 0);
     const expectedWorkflows = sessionsOf(plan).filter(({ session }) => session.workflow).length;
-    const [counts] = await queryRows<{ calls: string; unpriced: string; cost: number }>(
+    const [counts] = await queryRows<{ calls: string; unpriced: string; streamed: string; errors: string[]; cost: number }>(
       dataDir,
-      "SELECT count() AS calls, countIf(pricing_status = 'unknown_model') AS unpriced, sum(cost_usd) AS cost FROM genai_calls",
+      `SELECT count() AS calls, countIf(pricing_status = 'unknown_model') AS unpriced, countIf(streaming) AS streamed,
+              groupArrayIf(concat(error_type, ' (', provider, ' ', request_model, ', ', feature, ')'), error_type != '') AS errors,
+              sum(cost_usd) AS cost
+         FROM genai_calls`,
     );
     const calls = Number(counts?.calls ?? 0);
     if (calls !== expectedCalls) throw new StepFailure(`expected ${expectedCalls} LLM calls in genai_calls, found ${calls}: data did not land`);
@@ -129,7 +132,9 @@ async function main(): Promise<void> {
       "SELECT trace_id, sum(calls) AS calls, sum(cost_usd) AS cost FROM genai_workflows GROUP BY trace_id HAVING anyIf(workflow_name, workflow_name != '') != '' ORDER BY cost DESC, trace_id",
     );
     if (workflows.length !== expectedWorkflows) throw new StepFailure(`expected ${expectedWorkflows} agent workflows in genai_workflows, found ${workflows.length}`);
-    progress.detail(`${calls} calls priced, ${usd(counts?.cost ?? 0)} in total; ${workflows.length} agent workflows summed`);
+    progress.detail(`${calls} calls (${counts?.streamed} streamed) priced from the catalog: ${usd(counts?.cost ?? 0)} in total`);
+    for (const error of counts?.errors ?? []) progress.detail(`failed call recorded: ${error}`);
+    progress.detail(`${workflows.length} agent workflow runs with trace-level totals`);
     return workflows[0]!.trace_id;
   });
 

@@ -50,6 +50,8 @@ export interface PlannedCall {
   usage: PlannedUsage;
   /** The provider answers 429; the app handles the error. */
   rateLimited?: boolean;
+  /** Time until the response (or its first chunk) starts, in ms. */
+  latencyMs?: number;
 }
 
 export interface PlannedTool {
@@ -328,6 +330,10 @@ export function buildPlan(options: PlanOptions = {}): Plan {
       sessions.push(searchSession(round, 0));
       sessions.push(searchSession(round, 1));
       if (round % 2 === 0) sessions.push(codeReviewSession(round));
+    }
+    // Larger models take longer to answer.
+    for (const session of sessions) {
+      for (const call of callsOf(session)) call.latencyMs = call.model === MODELS.reviewer || call.model === MODELS.planner ? between(150, 400) : between(30, 150);
     }
     return { serviceVersion, description, sessions };
   }

@@ -15,26 +15,18 @@
  * Unknown fields are skipped by wire type (newer producers stay compatible); a known field with the
  * wrong wire type, a truncated value or a length past its message is an OtlpDecodeError.
  * Field numbers follow opentelemetry-proto (trace/v1/trace.proto, common/v1/common.proto,
- * resource/v1/resource.proto, collector/trace/v1/trace_service.proto).
+ * resource/v1/resource.proto, collector/trace/v1/trace_service.proto). protobuf-scan.ts walks the
+ * same messages without building spans; a change to what is accepted here belongs there too (the
+ * scan tests compare both on damaged input).
  */
 import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
-import { OtlpDecodeError } from './errors.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
-
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_START_GROUP = 3;
-const WIRE_END_GROUP = 4;
-const WIRE_FIXED32 = 5;
+import { MAX_ANY_VALUE_DEPTH, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.ts';
 
 /** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
 const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** Nesting deeper than this in AnyValue arrays/kvlists is refused rather than risking the stack. */
-const MAX_ANY_VALUE_DEPTH = 64;
 
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
@@ -43,17 +35,19 @@ const STRING_CACHE_SLOTS = 4096;
 const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 
-class ProtobufTraceDecoder {
-  private readonly buf: Uint8Array;
-  private readonly nodeBuf: Buffer;
+class ProtobufTraceDecoder extends WireReader {
+  /**
+   * `utf8Slice` is the method `Buffer#toString('utf8', start, end)` calls after checking its
+   * arguments; the decoder has already checked them, and this call sits on the hottest path.
+   */
+  private readonly nodeBuf: Buffer & { utf8Slice(start: number, end: number): string };
   private readonly view: DataView;
-  private pos = 0;
   readonly spans: Span[] = [];
   readonly rejections = new RejectionTally();
 
   constructor(body: Uint8Array) {
-    this.buf = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    super(body);
+    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as Buffer & { utf8Slice(start: number, end: number): string };
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   }
 
@@ -218,7 +212,7 @@ class ProtobufTraceDecoder {
           break;
         case 6:
           this.expectWire(tag, WIRE_VARINT);
-          span.kind = this.readVarint32(end);
+          span.kind = this.readVarint32(end) | 0; // int32 enum: negative values stay negative
           break;
         case 7:
           this.expectWire(tag, WIRE_FIXED64);
@@ -344,7 +338,7 @@ class ProtobufTraceDecoder {
           break;
         case 3:
           this.expectWire(tag, WIRE_VARINT);
-          status.code = this.readVarint32(end);
+          status.code = this.readVarint32(end) | 0;
           break;
         default:
           this.skipField(tag, end);
@@ -443,33 +437,6 @@ class ProtobufTraceDecoder {
 
   // ---- scalars ----------------------------------------------------------------------------
 
-  /**
-   * Reads a varint and keeps its low 32 bits as an unsigned number (tags, lengths, counts, enums).
-   * Negative int32 enums are sent as 10-byte varints; their low 32 bits are kept as well.
-   */
-  private readVarint32(end: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    if (pos < end) {
-      const b0 = buf[pos]!;
-      if (b0 < 0x80) {
-        this.pos = pos + 1;
-        return b0;
-      }
-    }
-    let result = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= end) this.fail('truncated varint', pos);
-      const b = buf[pos++]!;
-      if (shift < 32) result |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return result >>> 0;
-      }
-    }
-    return this.fail('varint longer than 10 bytes', pos);
-  }
-
   /** int64 as a number when it is exactly representable, as a bigint otherwise. */
   private readInt64(end: number): number | bigint {
     const buf = this.buf;
@@ -522,21 +489,12 @@ class ProtobufTraceDecoder {
     return this.view.getFloat64(pos, true);
   }
 
-  /** Reads a length prefix and returns the end offset of the value it announces. */
-  private readMessageEnd(end: number): number {
-    const lengthAt = this.pos;
-    const length = this.readVarint32(end);
-    const valueEnd = this.pos + length;
-    if (valueEnd > end) this.fail(`length ${length} runs past the end of its message`, lengthAt);
-    return valueEnd;
-  }
-
   private readString(end: number): string {
     const stop = this.readMessageEnd(end);
     const start = this.pos;
     this.pos = stop;
     if (stop === start) return '';
-    return this.nodeBuf.toString('utf8', start, stop);
+    return this.nodeBuf.utf8Slice(start, stop);
   }
 
   /** An attribute key: short ones go through the key cache. */
@@ -546,7 +504,7 @@ class ProtobufTraceDecoder {
     this.pos = stop;
     if (stop === start) return '';
     if (stop - start <= CACHED_KEY_MAX) return this.cachedKey(start, stop);
-    return this.nodeBuf.toString('utf8', start, stop);
+    return this.nodeBuf.utf8Slice(start, stop);
   }
 
   /**
@@ -576,7 +534,7 @@ class ProtobufTraceDecoder {
       }
       if (same) return stringCacheValues[slot]!;
     }
-    const value = this.nodeBuf.toString('utf8', start, stop);
+    const value = this.nodeBuf.utf8Slice(start, stop);
     stringCacheBytes[slot] = buf.slice(start, stop);
     stringCacheValues[slot] = value;
     return value;
@@ -598,55 +556,6 @@ class ProtobufTraceDecoder {
     copy.set(this.buf.subarray(this.pos, stop));
     this.pos = stop;
     return copy;
-  }
-
-  private skipField(tag: number, end: number): void {
-    const tagAt = this.pos;
-    if (tag >>> 3 === 0) this.fail('field number 0', tagAt);
-    switch (tag & 7) {
-      case WIRE_VARINT:
-        this.readVarint32(end);
-        return;
-      case WIRE_FIXED64:
-        if (this.pos + 8 > end) this.fail('truncated fixed64', this.pos);
-        this.pos += 8;
-        return;
-      case WIRE_LEN:
-        this.pos = this.readMessageEnd(end);
-        return;
-      case WIRE_FIXED32:
-        if (this.pos + 4 > end) this.fail('truncated fixed32', this.pos);
-        this.pos += 4;
-        return;
-      case WIRE_START_GROUP:
-        this.skipGroup(tag >>> 3, end);
-        return;
-      default:
-        this.fail(`invalid wire type ${tag & 7}`, tagAt);
-    }
-  }
-
-  /** Groups are deprecated but still valid protobuf; skip them field by field. */
-  private skipGroup(fieldNumber: number, end: number): void {
-    while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if ((tag & 7) === WIRE_END_GROUP) {
-        if (tag >>> 3 !== fieldNumber) this.fail('mismatched end group', this.pos);
-        return;
-      }
-      this.skipField(tag, end);
-    }
-    this.fail('unterminated group', this.pos);
-  }
-
-  private expectWire(tag: number, wireType: number): void {
-    if ((tag & 7) !== wireType) {
-      this.fail(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType}`, this.pos);
-    }
-  }
-
-  private fail(message: string, offset: number = this.pos): never {
-    throw new OtlpDecodeError(`invalid ExportTraceServiceRequest: ${message}`, offset);
   }
 }
 

@@ -33,6 +33,15 @@ interface Pending {
   sequence: number;
 }
 
+interface Processed {
+  batch: PipelineBatch;
+  /** Queue position after the batch's records; undefined for a timer tick. */
+  position: number | undefined;
+  sequence: number;
+  /** The workflow processor's oldest open batch right after this batch was processed. */
+  oldestOpen: number;
+}
+
 /**
  * The consumer loop between the disk queue and the pipeline: read records, decode, process, export
  * to every exporter, and acknowledge the queue only once every exporter has committed the records
@@ -66,7 +75,7 @@ export class QueueConsumer {
     await this.loop;
     const flushed = await this.o.pipeline.flush();
     await this.exportWithRetry(flushed);
-    await this.ackReady(true);
+    await this.ackReady(Infinity);
   }
 
   /** Stops at once (tests of crash behaviour, or a fatal error): nothing more is read or acknowledged. */
@@ -76,20 +85,28 @@ export class QueueConsumer {
     await this.loop?.catch(() => undefined);
   }
 
+  /**
+   * Reads and processes the next batch while the previous one is being exported, so decoding and
+   * processing overlap with ClickHouse's insert. Exports stay strictly one after another (each one
+   * alone in its insert, which keeps replayed batches identical), and so do acknowledgements.
+   */
   private async run(): Promise<void> {
     const tickMs = this.o.tickMs ?? 500;
-    for (;;) {
-      if (this.abort.signal.aborted) return;
-      const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
-      const batch = await this.readGroup(ticker);
-      if (this.abort.signal.aborted) return;
-      if (batch === null) {
+    let exporting: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (this.abort.signal.aborted) return;
+        const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
+        const group = await this.readGroup(ticker);
+        if (this.abort.signal.aborted) return;
         // null without the tick firing: the queue stopped accepting and everything was read.
-        if (!ticker.aborted) return;
-        await this.handle(undefined);
-        continue;
+        if (group === null && !ticker.aborted) return;
+        const processed = await this.process(group ?? undefined);
+        await exporting;
+        exporting = this.finish(processed);
       }
-      await this.handle(batch);
+    } finally {
+      await exporting;
     }
   }
 
@@ -111,7 +128,7 @@ export class QueueConsumer {
     return position < 0 ? null : { records, position };
   }
 
-  private async handle(group: QueueBatch | undefined): Promise<void> {
+  private async process(group: QueueBatch | undefined): Promise<Processed> {
     let batch: PipelineBatch = emptyBatch();
     if (group) {
       await this.o.groupLog.record(group.position);
@@ -129,9 +146,15 @@ export class QueueConsumer {
     batch = await this.o.pipeline.process(batch);
     this.batches++;
     if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
-    await this.exportWithRetry(batch);
-    if (group) this.pending.push({ position: group.position, sequence: this.batches });
-    await this.ackReady(false);
+    // Taken now: traces flushed by a later batch have their rows in that later export.
+    const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
+    return { batch, position: group?.position, sequence: this.batches, oldestOpen };
+  }
+
+  private async finish(p: Processed): Promise<void> {
+    await this.exportWithRetry(p.batch);
+    if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence });
+    await this.ackReady(p.oldestOpen);
     this.updateQueueGauges();
   }
 
@@ -153,8 +176,7 @@ export class QueueConsumer {
   }
 
   /** Acknowledges the longest prefix of exported batches that no open workflow still depends on. */
-  private async ackReady(all: boolean): Promise<void> {
-    const oldestOpen = all ? Infinity : (this.o.oldestOpenSequence?.() ?? Infinity);
+  private async ackReady(oldestOpen: number): Promise<void> {
     // The workflow processor counts every batch it sees, as the consumer does, so sequences line up.
     let position = -1;
     while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) position = this.pending.shift()!.position;

@@ -4,6 +4,7 @@
  *   const queue = await DiskQueue.open({ dir: join(dataDir, 'queue') });
  *   await queue.append(bytes)            // 'accepted' once fsynced | 'full' | 'closed'
  *   const batch = await queue.read()     // next records after the last read; null when closed and drained
+ *                                        // (a single consumer: one read at a time)
  *   await queue.ack(batch.position)      // everything up to position is done; survives a crash
  *   await queue.stopAccepting()          // refuse new records, let the consumer drain
  *   await queue.close()
@@ -111,6 +112,7 @@ export class DiskQueue {
   private flushing: Promise<void> | null = null;
   private accepting = true;
   private closed = false;
+  private reading = false;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly readWaiters = new Set<() => void>();
   private truncatedBytes: number;
@@ -190,14 +192,21 @@ export class DiskQueue {
    * Resolves null once the queue has stopped accepting and everything was read, or when aborted.
    */
   async read(options: ReadOptions = {}): Promise<QueueBatch | null> {
-    const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
-    const maxRecords = options.maxRecords ?? 1000;
-    for (;;) {
-      if (this.closed) return null;
-      if (this.readOffset < this.durableEnd()) return this.readAvailable(maxBytes, maxRecords);
-      if (!this.accepting && !this.flushing) return null;
-      if (options.signal?.aborted) return null;
-      await this.waitForData(options.signal);
+    // One consumer, one read at a time: two overlapping reads would hand out the same records.
+    if (this.reading) throw new Error('DiskQueue.read called while another read is in progress');
+    this.reading = true;
+    try {
+      const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+      const maxRecords = options.maxRecords ?? 1000;
+      for (;;) {
+        if (this.closed) return null;
+        if (this.readOffset < this.durableEnd()) return await this.readAvailable(maxBytes, maxRecords);
+        if (!this.accepting && !this.flushing) return null;
+        if (options.signal?.aborted) return null;
+        await this.waitForData(options.signal);
+      }
+    } finally {
+      this.reading = false;
     }
   }
 
@@ -505,8 +514,8 @@ async function closeQuietly(handle: FileHandle | null): Promise<void> {
 }
 
 /**
- * One process per queue directory. A lock left by a process that no longer exists (it crashed)
- * is taken over.
+ * One process per queue directory. A lock left by a process that no longer exists (it crashed) is
+ * taken over, and so is one this process holds itself (a queue reopened without being closed).
  */
 async function takeLock(dir: string): Promise<void> {
   const path = join(dir, LOCK_FILE);

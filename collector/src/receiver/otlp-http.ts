@@ -11,7 +11,7 @@
  *   ...
  *   receiver.setReady(false); await receiver.stop();   // on shutdown, before draining the queue
  *
- * The receiver knows nothing of queues: it validates and decodes a request, hands it to `accept`,
+ * The receiver knows nothing of queues: it validates a request, hands it to `accept`,
  * and answers 200 only once `accept` resolves 'accepted' (with the disk queue: once the request is
  * fsynced). 'full' becomes 429 and 'closed' (or a failing `accept`) 503, both with `Retry-After`,
  * so OTLP clients retry instead of dropping data.
@@ -23,8 +23,8 @@
  *   404 other paths; 405 other methods on /v1/traces (with `Allow: POST`)
  *   413 Status: raw body over `maxRequestBytes`, or inflated body over `maxDecompressedBytes`
  *       (enforced while inflating, so a small gzip bomb never reaches memory)
- *   415 Status: content type other than application/x-protobuf or application/json, or an
- *       unsupported Content-Encoding
+ *   415 Status: content type other than application/x-protobuf or application/json, or a
+ *       Content-Encoding other than gzip, deflate (zlib or raw), zstd or identity
  *   429 / 503 Status + `Retry-After: <seconds>`: queue full / shutting down
  */
 import { createServer } from 'node:http';
@@ -32,23 +32,29 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, inflate } from 'node:zlib';
+import { gunzip, inflate, inflateRaw, zstdDecompress } from 'node:zlib';
 import type { InputType, ZlibOptions } from 'node:zlib';
 import { Buffer } from 'node:buffer';
 import { decodeTraceRequestJson } from '../otlp/json-decode.ts';
-import { decodeTraceRequestProtobuf } from '../otlp/protobuf-decode.ts';
+import { scanTraceRequestProtobuf } from '../otlp/protobuf-scan.ts';
+import type { TraceRequestScan } from '../otlp/protobuf-scan.ts';
 import { OtlpDecodeError } from '../otlp/errors.ts';
 import { contentTypeOf, encodeExportTraceResponse, encodeRpcStatus } from '../otlp/responses.ts';
 import { RpcCode } from '../otlp/types.ts';
-import type { DecodedTraceRequest, OtlpFormat, RpcStatus } from '../otlp/types.ts';
+import type { OtlpFormat, RpcStatus } from '../otlp/types.ts';
 
-/** What `accept` receives: the decompressed body as sent, and what the receiver decoded from it. */
+/**
+ * What `accept` receives: the decompressed body as sent, already validated. Decoding it (with
+ * `decodeTraceRecord` after the queue, or the decoders in ../otlp) yields exactly `spanCount` spans.
+ */
 export interface ReceivedTraceRequest {
   format: OtlpFormat;
   /** Decompressed request body, byte for byte (what a durable queue should store). */
   body: Uint8Array;
-  /** The valid spans; rejected spans are already counted and left out. */
-  decoded: DecodedTraceRequest;
+  /** Valid spans in the body. */
+  spanCount: number;
+  /** Spans the body carries that decoding leaves out (invalid ids), reported through partial_success. */
+  rejectedSpans: number;
 }
 
 export type AcceptResult = 'accepted' | 'full' | 'closed';
@@ -188,11 +194,11 @@ export class OtlpHttpReceiver {
       }
       if (this.stopping) throw this.unavailable('the collector is shutting down');
       const body = await this.readBody(req);
-      const decoded = decode(format, body);
-      if (decoded.spans.length > 0) {
+      const checked = validate(format, body);
+      if (checked.spanCount > 0) {
         let result: AcceptResult;
         try {
-          result = await this.options.accept({ format, body, decoded });
+          result = await this.options.accept({ format, body, spanCount: checked.spanCount, rejectedSpans: checked.rejectedSpans });
         } catch (error) {
           this.options.onError?.(error);
           throw this.unavailable('the collector could not store the request; retry later');
@@ -202,11 +208,11 @@ export class OtlpHttpReceiver {
         }
         if (result === 'closed') throw this.unavailable('the collector is shutting down');
       }
-      this.stats.acceptedSpans += decoded.spans.length;
-      this.stats.rejectedSpans += decoded.rejectedSpans;
+      this.stats.acceptedSpans += checked.spanCount;
+      this.stats.rejectedSpans += checked.rejectedSpans;
       const response = encodeExportTraceResponse(format, {
-        rejectedSpans: decoded.rejectedSpans,
-        errorMessage: decoded.rejectionMessage,
+        rejectedSpans: checked.rejectedSpans,
+        errorMessage: checked.rejectionMessage,
       });
       this.send(res, 200, contentTypeOf(format), response);
     } catch (error) {
@@ -235,20 +241,20 @@ export class OtlpHttpReceiver {
   /** Reads the body under the raw limit, then inflates it under the decompressed limit. */
   private async readBody(req: IncomingMessage): Promise<Uint8Array> {
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip' && encoding !== 'deflate') {
-      throw new HttpFailure(415, RpcCode.INVALID_ARGUMENT, `unsupported content encoding ${JSON.stringify(encoding)}; use gzip, deflate or none`);
+    const inflater = INFLATERS[encoding];
+    if (encoding !== 'identity' && !inflater) {
+      throw new HttpFailure(415, RpcCode.INVALID_ARGUMENT, `unsupported content encoding ${JSON.stringify(encoding)}; use gzip, deflate, zstd or none`);
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxRequestBytes) throw this.tooLarge('request body', this.maxRequestBytes);
     const raw = await this.readRaw(req);
-    if (encoding === 'identity') {
+    if (!inflater) {
       if (raw.length > this.maxDecompressedBytes) throw this.tooLarge('request body', this.maxDecompressedBytes);
       return raw;
     }
-    const inflateWith = encoding === 'deflate' ? inflateAsync : gunzipAsync;
     try {
       // zlib stops producing output at maxOutputLength, so the limit holds during inflation.
-      return await inflateWith(raw, { maxOutputLength: this.maxDecompressedBytes });
+      return await inflater(raw, { maxOutputLength: this.maxDecompressedBytes });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
         throw this.tooLarge('decompressed request body', this.maxDecompressedBytes);
@@ -308,18 +314,47 @@ export class OtlpHttpReceiver {
 
   private send(res: ServerResponse, status: number, contentType: string, body: Uint8Array): void {
     res.statusCode = status;
+    // While stopping, do not keep connections alive: the server can only close once they end.
+    if (this.stopping) res.setHeader('Connection', 'close');
     res.setHeader('Content-Type', contentType);
     res.setHeader('Content-Length', body.byteLength);
     res.end(body);
   }
 }
 
-const gunzipAsync = promisify(gunzip) as (input: InputType, options: ZlibOptions) => Promise<Buffer>;
-const inflateAsync = promisify(inflate) as (input: InputType, options: ZlibOptions) => Promise<Buffer>;
+type Inflater = (input: InputType, options: ZlibOptions) => Promise<Buffer>;
+const gunzipAsync = promisify(gunzip) as Inflater;
+const inflateAsync = promisify(inflate) as Inflater;
+const inflateRawAsync = promisify(inflateRaw) as Inflater;
+const zstdAsync = promisify(zstdDecompress) as Inflater;
 
-function decode(format: OtlpFormat, body: Uint8Array): DecodedTraceRequest {
+/**
+ * HTTP's "deflate" is the zlib format, but some clients send a bare deflate stream; a zlib header
+ * check failure is retried as raw deflate so both work.
+ */
+const inflateEitherAsync: Inflater = (input, options) =>
+  inflateAsync(input, options).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'Z_DATA_ERROR' && /header/.test(error.message)) return inflateRawAsync(input, options);
+    throw error;
+  });
+
+/** Supported Content-Encodings: gzip as OTLP requires, plus what the OpenTelemetry Collector also takes. */
+const INFLATERS: Record<string, Inflater | undefined> = {
+  gzip: gunzipAsync,
+  'x-gzip': gunzipAsync,
+  deflate: inflateEitherAsync,
+  zstd: zstdAsync,
+};
+
+/**
+ * Checks a body before it is acknowledged. Protobuf is scanned (same checks as decoding, no span
+ * objects built: the consumer decodes it later); JSON has no cheaper check than decoding it.
+ */
+function validate(format: OtlpFormat, body: Uint8Array): TraceRequestScan {
   try {
-    return format === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(body);
+    if (format === 'protobuf') return scanTraceRequestProtobuf(body);
+    const decoded = decodeTraceRequestJson(body);
+    return { spanCount: decoded.spans.length, rejectedSpans: decoded.rejectedSpans, rejectionMessage: decoded.rejectionMessage };
   } catch (error) {
     if (error instanceof OtlpDecodeError) throw new HttpFailure(400, RpcCode.INVALID_ARGUMENT, error.message);
     throw error;

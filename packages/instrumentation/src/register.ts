@@ -3,7 +3,7 @@
  * for CommonJS apps): starts an OpenTelemetry NodeSDK configured from the standard `OTEL_*`
  * environment variables (exporters, endpoint, service name, propagators — W3C trace context and
  * baggage by default) with the spendtrace instrumentations, for apps that have no SDK setup yet.
- * The SDK is flushed and shut down on SIGTERM and SIGINT.
+ * The SDK is flushed and shut down when the app's event loop empties, and on SIGTERM and SIGINT.
  */
 import { startNodeSDK } from '@opentelemetry/sdk-node';
 import { spendtraceInstrumentations } from './instrumentations.ts';
@@ -12,8 +12,18 @@ const sdk = startNodeSDK({ instrumentations: spendtraceInstrumentations() });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
-    sdk.shutdown().finally(() => process.kill(process.pid, signal));
+    // The OTLP exporters' sockets do not hold the process open; this timer does until the last export is done.
+    const keepAlive = setInterval(() => {}, 1000);
+    sdk.shutdown().finally(() => {
+      clearInterval(keepAlive);
+      process.kill(process.pid, signal);
+    });
   });
 }
+
+// An app that simply finishes would otherwise lose the spans still queued for export.
+process.once('beforeExit', () => {
+  void sdk.shutdown();
+});
 
 export { sdk };

@@ -18,7 +18,7 @@ instrumentation.setMeterProvider(telemetry.meterProvider);
 
 let server: ProviderServer;
 let client: Anthropic;
-const MODEL = 'claude-sonnet-4-5';
+const MODEL = 'claude-sonnet-5-5';
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 
 function expectedCost(model: string, usage: CanonicalUsage): Attributes {
@@ -64,7 +64,7 @@ describe('Anthropic messages', () => {
     const message = await withAttribution({ feature: 'support-bot', team: 'cx' }, () =>
       client.messages.create(
         { model: MODEL, max_tokens: 512, stop_sequences: ['END'], messages: [{ role: 'user', content: 'Hello' }] },
-        scenario({ ...cacheScenario, id: 'msg_fixed', responseModel: 'claude-sonnet-4-5-20250929' }),
+        scenario({ ...cacheScenario, id: 'msg_fixed', responseModel: 'claude-sonnet-5-5-20260901' }),
       ),
     );
     expect(message.id).toBe('msg_fixed');
@@ -85,13 +85,13 @@ describe('Anthropic messages', () => {
       'spendtrace.feature': 'support-bot',
       'spendtrace.team': 'cx',
       'gen_ai.response.id': 'msg_fixed',
-      'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
+      'gen_ai.response.model': 'claude-sonnet-5-5-20260901',
       'gen_ai.response.finish_reasons': ['end_turn'],
       ...cacheAttributes,
-      ...expectedCost('claude-sonnet-4-5-20250929', cacheUsage),
+      ...expectedCost('claude-sonnet-5-5-20260901', cacheUsage),
     });
     const cost = points(await telemetry.metrics(), 'spendtrace.client.cost', { 'gen_ai.provider.name': 'anthropic', 'spendtrace.feature': 'support-bot' });
-    expect(cost.map((p) => p.value)).toEqual([expectedCost('claude-sonnet-4-5-20250929', cacheUsage)['gen_ai.usage.cost.amount']]);
+    expect(cost.map((p) => p.value)).toEqual([expectedCost('claude-sonnet-5-5-20260901', cacheUsage)['gen_ai.usage.cost.amount']]);
   });
 
   it('keeps the SDK span when asked to, which shows the SDK does emit one', async () => {
@@ -185,5 +185,31 @@ describe('Anthropic messages', () => {
     const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['error.type']).toBe((caught as Error).constructor.name);
+  });
+
+  it('records the beta messages API the same way', async () => {
+    const message = await client.beta.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, scenario({ usage: { input: 9, output: 3 }, id: 'msg_beta' }));
+    expect(message.id).toBe('msg_beta');
+    const span = onlySpan(telemetry.spans(), `chat ${MODEL}`);
+    expect(span.attributes['gen_ai.response.id']).toBe('msg_beta');
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(9);
+  });
+
+  it('records content only when OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is true', async () => {
+    const request = { model: MODEL, max_tokens: 10, system: 'Be terse.', messages: [{ role: 'user' as const, content: 'Hi' }] };
+    await client.messages.create(request, scenario({ text: 'Hello' }));
+    process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT = 'true';
+    try {
+      await client.messages.create(request, scenario({ text: 'Hello' }));
+    } finally {
+      delete process.env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT;
+    }
+    const [off, on] = telemetry.spans();
+    expect(off!.attributes['gen_ai.input.messages']).toBeUndefined();
+    expect(JSON.parse(on!.attributes['gen_ai.input.messages'] as string)).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]);
+    expect(JSON.parse(on!.attributes['gen_ai.system_instructions'] as string)).toEqual([{ type: 'text', content: 'Be terse.' }]);
+    expect(JSON.parse(on!.attributes['gen_ai.output.messages'] as string)).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hello' }], finish_reason: 'end_turn' },
+    ]);
   });
 });

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startProviderServer } from '../../../test/providers/server.ts';
 import type { ProviderServer } from '../../../test/providers/server.ts';
 import { OpenAIInstrumentation, openAIProviderName } from '../src/openai/index.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { withAttribution } from '../src/attribution.ts';
+import { onlySpan, points, setupTelemetry } from './helpers.ts';
 
 const telemetry = setupTelemetry();
 let server: ProviderServer;
@@ -205,6 +206,20 @@ describe('content capture and configuration', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('labels metrics with the configured attribution keys only', async () => {
+    const instrumentation = newInstrumentation({ metricAttributionKeys: ['customerId', 'team'] });
+    const client = instrumentation.instrument(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 }));
+    await withAttribution({ feature: 'f-allow', customerId: 'cust-allow', team: 't-allow', userId: 'u-allow' }, () =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages }, scenario({ usage: { input: 10, output: 2 } })),
+    );
+    const cost = points(await telemetry.metrics(), 'spendtrace.client.cost', { 'spendtrace.customer.id': 'cust-allow' });
+    expect(cost).toHaveLength(1);
+    expect(cost[0]!.attributes['spendtrace.team']).toBe('t-allow');
+    expect(cost[0]!.attributes['spendtrace.feature']).toBeUndefined();
+    expect(cost[0]!.attributes['user.id']).toBeUndefined();
+    expect(onlySpan(telemetry.spans(), 'chat gpt-4o-mini').attributes['user.id']).toBe('u-allow');
   });
 
   it('never breaks the call when pricing throws', async () => {

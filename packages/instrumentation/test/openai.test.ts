@@ -279,6 +279,16 @@ describe('OpenAI chat completions', () => {
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(4);
   });
 
+  it('traces the chat.completions.stream() helper as one span with usage', async () => {
+    const stream = client.chat.completions.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, scenario({ usage: { input: 14, output: 4 }, chunks: 4 }));
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe('Sure here is a');
+    const span = onlySpan(telemetry.spans(), 'chat gpt-4o-mini');
+    expect(telemetry.spans()).toHaveLength(1);
+    expect(span.attributes['gen_ai.usage.input_tokens']).toBe(14);
+    expect(span.attributes['gen_ai.usage.output_tokens']).toBe(4);
+  });
+
   it('keeps withResponse() working', async () => {
     const { data, response } = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, scenario({ id: 'chatcmpl-wr' }))
@@ -319,6 +329,14 @@ describe('OpenAI Responses API and embeddings', () => {
     expect(span.attributes['gen_ai.request.stream']).toBe(true);
     expect(span.attributes['gen_ai.usage.input_tokens']).toBe(11);
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(3);
+  });
+
+  it('traces the responses.stream() helper as one span', async () => {
+    const stream = client.responses.stream({ model: 'gpt-4o-mini', input: 'Hello' }, scenario({ usage: { input: 8, output: 2 }, chunks: 2 }));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe('Sure here');
+    expect(telemetry.spans()).toHaveLength(1);
+    expect(onlySpan(telemetry.spans(), 'chat gpt-4o-mini').attributes['gen_ai.usage.input_tokens']).toBe(8);
   });
 
   it('records embeddings with input tokens only', async () => {

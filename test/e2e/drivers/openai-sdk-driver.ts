@@ -36,6 +36,8 @@ if (mode === 'otel') {
   inst.setTracerProvider(trace.getTracerProvider());
   // openai 7 is newer than the instrumentation's declared range, so it is applied by hand.
   for (const def of inst.getModuleDefinitions()) def.patch?.(openaiModule as never);
+  // Its wrappers only record while enabled; enabling also hooks later requires (none here).
+  inst.enable();
 } else if (mode === 'traceloop') {
   const inst = new TraceloopOpenAIInstrumentation({ enrichTokens: false });
   inst.setTracerProvider(trace.getTracerProvider());

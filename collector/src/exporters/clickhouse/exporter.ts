@@ -22,13 +22,13 @@ import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import { migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
 import type { Exporter, PipelineBatch } from '../../model.ts';
-import { callRow, spanRow, workflowRow } from './rows.ts';
+import { CALL_COLUMNS, callRow, SPAN_COLUMNS, SpanEncoder, WORKFLOW_COLUMNS, workflowRow } from './rows.ts';
 import { DEFAULT_RETRY, isRetryableError, withRetries, type RetryOptions } from './retry.ts';
 
 export interface BatchOptions {
   /** Rows per INSERT at most; more pending rows start an insert at once. */
   maxRows: number;
-  /** Serialized bytes per INSERT at most (JSONEachRow); more pending bytes start an insert at once. */
+  /** Serialized bytes per INSERT at most (TabSeparated); more pending bytes start an insert at once. */
   maxBytes: number;
   /** How long rows may wait for more rows before they are inserted (ms). */
   maxDelayMs: number;
@@ -108,6 +108,17 @@ interface Chunk {
 /** Order of inserts within a flush: the cost data first, raw spans last. */
 const TABLE_ORDER = [TABLES.calls, TABLES.workflows, TABLES.traces] as const;
 
+/** The column list of each table's INSERT, in the order the row mappers write the fields. */
+const COLUMNS: Record<string, string> = {
+  [TABLES.calls]: columnList(CALL_COLUMNS),
+  [TABLES.workflows]: columnList(WORKFLOW_COLUMNS),
+  [TABLES.traces]: columnList(SPAN_COLUMNS),
+};
+
+function columnList(columns: readonly string[]): string {
+  return `(${columns.map((c) => `\`${c}\``).join(', ')})`;
+}
+
 export class ClickHouseExporter implements Exporter {
   readonly name = 'clickhouse';
   readonly #client: ClickHouseClient;
@@ -151,7 +162,8 @@ export class ClickHouseExporter implements Exporter {
       // Serializing here (not at flush time) lets the byte limit see real sizes.
       this.#enqueue(TABLES.calls, batch.calls.map(callRow), ticket);
       this.#enqueue(TABLES.workflows, batch.workflows.map(workflowRow), ticket);
-      this.#enqueue(TABLES.traces, batch.spans.map(spanRow), ticket);
+      const spans = new SpanEncoder();
+      this.#enqueue(TABLES.traces, batch.spans.map((span) => spans.row(span)), ticket);
       if (this.#pendingRows >= this.#batch.maxRows || this.#pendingBytes >= this.#batch.maxBytes) {
         void this.flush();
       } else if (this.#timer === undefined) {
@@ -252,7 +264,7 @@ export class ClickHouseExporter implements Exporter {
   async #insert(chunk: Chunk): Promise<void> {
     const token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
     const result = await this.#client.exec({
-      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT JSONEachRow`,
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT TabSeparated`,
       values: Readable.from([chunk.body]),
     });
     // Over HTTP the response body must be read for the socket to be reused.

@@ -1,14 +1,18 @@
 /**
- * Pipeline records → JSONEachRow lines for the spendtrace tables. Each mapper returns one
- * serialized line, so the batcher can count bytes without serializing twice.
+ * Pipeline records → TabSeparated lines for the spendtrace tables. Each mapper returns one line
+ * (without its line feed) whose fields follow the table's `*_COLUMNS` list, which the INSERT names
+ * explicitly, so a column added to a table later (with a default) does not shift the fields.
  *
- * Timestamps: DateTime64(9) values are written as "<seconds>.<9-digit nanoseconds>" computed from
- * the bigint, which ClickHouse reads as a Unix time independent of any server time zone and
+ * The lines are built as strings directly from the records, without intermediate objects or
+ * JSON.stringify, because row encoding is a large share of ingest time: a GenAI span carries ~40
+ * attributes. Value encoding and escaping live in ./tsv.ts.
+ *
+ * Timestamps: DateTime64(9) values are written as "<seconds>.<9-digit nanoseconds>" from the
+ * bigint's digits, read by ClickHouse as a Unix time independent of any server time zone and
  * without the precision a double would lose (2^53 ns is only ~104 days).
- * UInt64 values that may exceed 2^53 (nanosecond durations) are written as JSON numbers from their
- * exact decimal digits.
  */
 import type { AttrValue, Attributes, GenAICall, Span, WorkflowRow } from '../../model.ts';
+import { dateTime64, flat, float64, quotedString, stringArray, tsvString, uint64 } from './tsv.ts';
 
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
@@ -27,21 +31,6 @@ export function formatDateTime64(ns: bigint): string {
   const fraction = ns % 1_000_000_000n;
   return `${seconds}.${fraction.toString().padStart(9, '0')}`;
 }
-
-/** A non-negative integer as exact JSON digits (negative values, never valid here, become 0). */
-function uint(value: bigint | number): string {
-  if (typeof value === 'bigint') return value < 0n ? '0' : value.toString();
-  if (!Number.isFinite(value) || value < 0) return '0';
-  return Math.trunc(value).toString();
-}
-
-/** A JSON number for a Float64 column; NaN and infinities are not representable in JSON. */
-function float(value: number): string {
-  return Number.isFinite(value) ? String(value) : '0';
-}
-
-const str = (value: string): string => JSON.stringify(value);
-const strArray = (values: string[]): string => JSON.stringify(values);
 
 /**
  * An attribute value as the string the contrib ClickHouse exporter stores in its Map(String, String)
@@ -68,119 +57,264 @@ function toJsonValue(value: AttrValue): unknown {
   return value;
 }
 
-function attributesMap(attributes: Attributes): string {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(attributes)) out[key] = attributeToString(attributes[key] as AttrValue);
-  return JSON.stringify(out);
+/** A Map(LowCardinality(String), String) field: `{'key':'value',...}`. */
+export function attributesMap(attributes: Attributes): string {
+  let out = '';
+  for (const key in attributes) {
+    out += (out === '' ? '{' : ',') + quotedString(key) + ':' + quotedString(attributeToString(attributes[key] as AttrValue));
+  }
+  return out === '' ? '{}' : out + '}';
 }
 
-/** One `otel_traces` row, in the contrib exporter's representation. */
-export function spanRow(span: Span): string {
-  const serviceName = span.resource.attributes['service.name'];
-  const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
-  const events = span.events;
-  const links = span.links;
-  return (
-    `{"Timestamp":"${formatDateTime64(span.startTimeUnixNano)}"` +
-    `,"TraceId":${str(span.traceId)}` +
-    `,"SpanId":${str(span.spanId)}` +
-    `,"ParentSpanId":${str(span.parentSpanId)}` +
-    `,"TraceState":${str(span.traceState)}` +
-    `,"SpanName":${str(span.name)}` +
-    `,"SpanKind":${str(SPAN_KINDS[span.kind] ?? '')}` +
-    `,"ServiceName":${str(serviceName === undefined ? '' : attributeToString(serviceName))}` +
-    `,"ResourceAttributes":${attributesMap(span.resource.attributes)}` +
-    `,"ScopeName":${str(span.scope.name)}` +
-    `,"ScopeVersion":${str(span.scope.version)}` +
-    `,"SpanAttributes":${attributesMap(span.attributes)}` +
-    `,"Duration":${uint(duration)}` +
-    `,"StatusCode":${str(STATUS_CODES[span.status.code] ?? '')}` +
-    `,"StatusMessage":${str(span.status.message)}` +
-    `,"Events.Timestamp":[${events.map((e) => `"${formatDateTime64(e.timeUnixNano)}"`).join(',')}]` +
-    `,"Events.Name":${strArray(events.map((e) => e.name))}` +
-    `,"Events.Attributes":[${events.map((e) => attributesMap(e.attributes)).join(',')}]` +
-    `,"Links.TraceId":${strArray(links.map((l) => l.traceId))}` +
-    `,"Links.SpanId":${strArray(links.map((l) => l.spanId))}` +
-    `,"Links.TraceState":${strArray(links.map((l) => l.traceState))}` +
-    `,"Links.Attributes":[${links.map((l) => attributesMap(l.attributes)).join(',')}]}`
-  );
+/** Column order of `spanRow`'s fields. */
+export const SPAN_COLUMNS = [
+  'Timestamp',
+  'TraceId',
+  'SpanId',
+  'ParentSpanId',
+  'TraceState',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'ResourceAttributes',
+  'ScopeName',
+  'ScopeVersion',
+  'SpanAttributes',
+  'Duration',
+  'StatusCode',
+  'StatusMessage',
+  'Events.Timestamp',
+  'Events.Name',
+  'Events.Attributes',
+  'Links.TraceId',
+  'Links.SpanId',
+  'Links.TraceState',
+  'Links.Attributes',
+] as const;
+
+/**
+ * Encodes spans, remembering the encoded resource of each resource object: the spans of one
+ * request share one resource, so its attributes are encoded once per batch instead of per span.
+ * Use one encoder per batch (records are not expected to change while they are being exported).
+ */
+export class SpanEncoder {
+  readonly #resources = new Map<Span['resource'], string>();
+
+  /** One `otel_traces` row, in the contrib exporter's representation. */
+  row(span: Span): string {
+    let resource = this.#resources.get(span.resource);
+    if (resource === undefined) {
+      const serviceName = span.resource.attributes['service.name'];
+      resource = tsvString(serviceName === undefined ? '' : attributeToString(serviceName)) + '\t' + attributesMap(span.resource.attributes);
+      this.#resources.set(span.resource, resource);
+    }
+    const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
+    let line =
+      dateTime64(span.startTimeUnixNano) +
+      '\t' + tsvString(span.traceId) +
+      '\t' + tsvString(span.spanId) +
+      '\t' + tsvString(span.parentSpanId) +
+      '\t' + tsvString(span.traceState) +
+      '\t' + tsvString(span.name) +
+      '\t' + (SPAN_KINDS[span.kind] ?? '') +
+      '\t' + resource +
+      '\t' + tsvString(span.scope.name) +
+      '\t' + tsvString(span.scope.version) +
+      '\t' + attributesMap(span.attributes) +
+      '\t' + duration.toString() +
+      '\t' + (STATUS_CODES[span.status.code] ?? '') +
+      '\t' + tsvString(span.status.message);
+    line += span.events.length === 0 ? '\t[]\t[]\t[]' : eventFields(span.events);
+    line += span.links.length === 0 ? '\t[]\t[]\t[]\t[]' : linkFields(span.links);
+    return flat(line);
+  }
 }
+
+function eventFields(events: Span['events']): string {
+  let timestamps = '';
+  let names = '';
+  let attributes = '';
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    const sep = i === 0 ? '' : ',';
+    timestamps += sep + "'" + dateTime64(event.timeUnixNano) + "'";
+    names += sep + quotedString(event.name);
+    attributes += sep + attributesMap(event.attributes);
+  }
+  return `\t[${timestamps}]\t[${names}]\t[${attributes}]`;
+}
+
+function linkFields(links: Span['links']): string {
+  let traceIds = '';
+  let spanIds = '';
+  let traceStates = '';
+  let attributes = '';
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
+    const sep = i === 0 ? '' : ',';
+    traceIds += sep + quotedString(link.traceId);
+    spanIds += sep + quotedString(link.spanId);
+    traceStates += sep + quotedString(link.traceState);
+    attributes += sep + attributesMap(link.attributes);
+  }
+  return `\t[${traceIds}]\t[${spanIds}]\t[${traceStates}]\t[${attributes}]`;
+}
+
+/** One `otel_traces` row (a one-off; batches use a SpanEncoder). */
+export function spanRow(span: Span): string {
+  return new SpanEncoder().row(span);
+}
+
+/** Column order of `callRow`'s fields. */
+export const CALL_COLUMNS = [
+  'timestamp',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'span_name',
+  'service_name',
+  'environment',
+  'provider',
+  'operation',
+  'request_model',
+  'response_model',
+  'response_id',
+  'pricing_model',
+  'pricing_version',
+  'pricing_status',
+  'feature',
+  'user_id',
+  'customer_id',
+  'team',
+  'prompt_name',
+  'prompt_version',
+  'workflow_name',
+  'agent_name',
+  'conversation_id',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'cost_input_usd',
+  'cost_cache_read_usd',
+  'cost_cache_write_usd',
+  'cost_output_usd',
+  'cost_reasoning_usd',
+  'cost_source',
+  'duration_ns',
+  'time_to_first_chunk_ns',
+  'streaming',
+  'error_type',
+  'finish_reasons',
+  'scope_name',
+] as const;
 
 /** One `genai_calls` row. */
 export function callRow(call: GenAICall): string {
-  return (
-    `{"timestamp":"${formatDateTime64(call.timestampNs)}"` +
-    `,"trace_id":${str(call.traceId)}` +
-    `,"span_id":${str(call.spanId)}` +
-    `,"parent_span_id":${str(call.parentSpanId)}` +
-    `,"span_name":${str(call.spanName)}` +
-    `,"service_name":${str(call.serviceName)}` +
-    `,"environment":${str(call.environment)}` +
-    `,"provider":${str(call.provider)}` +
-    `,"operation":${str(call.operation)}` +
-    `,"request_model":${str(call.requestModel)}` +
-    `,"response_model":${str(call.responseModel)}` +
-    `,"response_id":${str(call.responseId)}` +
-    `,"pricing_model":${str(call.pricingModel)}` +
-    `,"pricing_version":${str(call.pricingVersion)}` +
-    `,"pricing_status":${str(call.pricingStatus)}` +
-    `,"feature":${str(call.feature)}` +
-    `,"user_id":${str(call.userId)}` +
-    `,"customer_id":${str(call.customerId)}` +
-    `,"team":${str(call.team)}` +
-    `,"prompt_name":${str(call.promptName)}` +
-    `,"prompt_version":${str(call.promptVersion)}` +
-    `,"workflow_name":${str(call.workflowName)}` +
-    `,"agent_name":${str(call.agentName)}` +
-    `,"conversation_id":${str(call.conversationId)}` +
-    `,"input_tokens":${uint(call.inputTokens)}` +
-    `,"output_tokens":${uint(call.outputTokens)}` +
-    `,"cache_read_tokens":${uint(call.cacheReadTokens)}` +
-    `,"cache_write_tokens":${uint(call.cacheWriteTokens)}` +
-    `,"reasoning_tokens":${uint(call.reasoningTokens)}` +
-    `,"cost_usd":${float(call.costUsd)}` +
-    `,"cost_input_usd":${float(call.costInputUsd)}` +
-    `,"cost_cache_read_usd":${float(call.costCacheReadUsd)}` +
-    `,"cost_cache_write_usd":${float(call.costCacheWriteUsd)}` +
-    `,"cost_output_usd":${float(call.costOutputUsd)}` +
-    `,"cost_reasoning_usd":${float(call.costReasoningUsd)}` +
-    `,"cost_source":${str(call.costSource)}` +
-    `,"duration_ns":${uint(call.durationNs)}` +
-    `,"time_to_first_chunk_ns":${uint(call.timeToFirstChunkNs)}` +
-    `,"streaming":${call.streaming ? 'true' : 'false'}` +
-    `,"error_type":${str(call.errorType)}` +
-    `,"finish_reasons":${strArray(call.finishReasons)}` +
-    `,"scope_name":${str(call.scopeName)}}`
+  return flat(
+    dateTime64(call.timestampNs) +
+    '\t' + tsvString(call.traceId) +
+    '\t' + tsvString(call.spanId) +
+    '\t' + tsvString(call.parentSpanId) +
+    '\t' + tsvString(call.spanName) +
+    '\t' + tsvString(call.serviceName) +
+    '\t' + tsvString(call.environment) +
+    '\t' + tsvString(call.provider) +
+    '\t' + tsvString(call.operation) +
+    '\t' + tsvString(call.requestModel) +
+    '\t' + tsvString(call.responseModel) +
+    '\t' + tsvString(call.responseId) +
+    '\t' + tsvString(call.pricingModel) +
+    '\t' + tsvString(call.pricingVersion) +
+    '\t' + tsvString(call.pricingStatus) +
+    '\t' + tsvString(call.feature) +
+    '\t' + tsvString(call.userId) +
+    '\t' + tsvString(call.customerId) +
+    '\t' + tsvString(call.team) +
+    '\t' + tsvString(call.promptName) +
+    '\t' + tsvString(call.promptVersion) +
+    '\t' + tsvString(call.workflowName) +
+    '\t' + tsvString(call.agentName) +
+    '\t' + tsvString(call.conversationId) +
+    '\t' + uint64(call.inputTokens) +
+    '\t' + uint64(call.outputTokens) +
+    '\t' + uint64(call.cacheReadTokens) +
+    '\t' + uint64(call.cacheWriteTokens) +
+    '\t' + uint64(call.reasoningTokens) +
+    '\t' + float64(call.costUsd) +
+    '\t' + float64(call.costInputUsd) +
+    '\t' + float64(call.costCacheReadUsd) +
+    '\t' + float64(call.costCacheWriteUsd) +
+    '\t' + float64(call.costOutputUsd) +
+    '\t' + float64(call.costReasoningUsd) +
+    '\t' + tsvString(call.costSource) +
+    '\t' + uint64(call.durationNs) +
+    '\t' + uint64(call.timeToFirstChunkNs) +
+    '\t' + (call.streaming ? 'true' : 'false') +
+    '\t' + tsvString(call.errorType) +
+    '\t' + stringArray(call.finishReasons) +
+    '\t' + tsvString(call.scopeName)
   );
 }
 
+/** Column order of `workflowRow`'s fields. */
+export const WORKFLOW_COLUMNS = [
+  'trace_id',
+  'revision',
+  'first_timestamp',
+  'last_timestamp',
+  'duration_ns',
+  'root_span_name',
+  'service_name',
+  'environment',
+  'workflow_name',
+  'agent_name',
+  'feature',
+  'user_id',
+  'customer_id',
+  'calls',
+  'errors',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'cost_usd',
+  'unpriced_calls',
+  'models',
+  'tools',
+  'spans',
+] as const;
+
 /** One `genai_workflows` row. */
 export function workflowRow(row: WorkflowRow): string {
-  return (
-    `{"trace_id":${str(row.traceId)}` +
-    `,"revision":${uint(row.revision)}` +
-    `,"first_timestamp":"${formatDateTime64(row.firstTimestampNs)}"` +
-    `,"last_timestamp":"${formatDateTime64(row.lastTimestampNs)}"` +
-    `,"duration_ns":${uint(row.durationNs)}` +
-    `,"root_span_name":${str(row.rootSpanName)}` +
-    `,"service_name":${str(row.serviceName)}` +
-    `,"environment":${str(row.environment)}` +
-    `,"workflow_name":${str(row.workflowName)}` +
-    `,"agent_name":${str(row.agentName)}` +
-    `,"feature":${str(row.feature)}` +
-    `,"user_id":${str(row.userId)}` +
-    `,"customer_id":${str(row.customerId)}` +
-    `,"calls":${uint(row.calls)}` +
-    `,"errors":${uint(row.errors)}` +
-    `,"input_tokens":${uint(row.inputTokens)}` +
-    `,"output_tokens":${uint(row.outputTokens)}` +
-    `,"cache_read_tokens":${uint(row.cacheReadTokens)}` +
-    `,"cache_write_tokens":${uint(row.cacheWriteTokens)}` +
-    `,"reasoning_tokens":${uint(row.reasoningTokens)}` +
-    `,"cost_usd":${float(row.costUsd)}` +
-    `,"unpriced_calls":${uint(row.unpricedCalls)}` +
-    `,"models":${strArray(row.models)}` +
-    `,"tools":${strArray(row.tools)}` +
-    `,"spans":${uint(row.spans)}}`
+  return flat(
+    tsvString(row.traceId) +
+    '\t' + uint64(row.revision) +
+    '\t' + dateTime64(row.firstTimestampNs) +
+    '\t' + dateTime64(row.lastTimestampNs) +
+    '\t' + uint64(row.durationNs) +
+    '\t' + tsvString(row.rootSpanName) +
+    '\t' + tsvString(row.serviceName) +
+    '\t' + tsvString(row.environment) +
+    '\t' + tsvString(row.workflowName) +
+    '\t' + tsvString(row.agentName) +
+    '\t' + tsvString(row.feature) +
+    '\t' + tsvString(row.userId) +
+    '\t' + tsvString(row.customerId) +
+    '\t' + uint64(row.calls) +
+    '\t' + uint64(row.errors) +
+    '\t' + uint64(row.inputTokens) +
+    '\t' + uint64(row.outputTokens) +
+    '\t' + uint64(row.cacheReadTokens) +
+    '\t' + uint64(row.cacheWriteTokens) +
+    '\t' + uint64(row.reasoningTokens) +
+    '\t' + float64(row.costUsd) +
+    '\t' + uint64(row.unpricedCalls) +
+    '\t' + stringArray(row.models) +
+    '\t' + stringArray(row.tools) +
+    '\t' + uint64(row.spans)
   );
 }

@@ -2,6 +2,8 @@ import { diag } from '@opentelemetry/api';
 import type { GenAICall, GenAICallOutcome } from './recorder.ts';
 import { reportInstrumentationError } from './recorder.ts';
 
+type ChunkOf<S> = S extends AsyncIterable<infer Chunk> ? Chunk : never;
+
 /** Watches the chunks of one streamed response. */
 export interface StreamObserver<Chunk> {
   /**
@@ -21,7 +23,7 @@ export interface StreamObserver<Chunk> {
  * SDK yields it, nothing is buffered. The call ends once: at the end of the stream, on an early
  * `break` (`return()`), or with an error when the SDK throws (abort, disconnect, bad event).
  */
-export function observeStream<S extends AsyncIterable<Chunk>, Chunk>(stream: S, call: GenAICall, observer: StreamObserver<Chunk>): S {
+export function observeStream<S extends AsyncIterable<unknown>>(stream: S, call: GenAICall, observer: StreamObserver<ChunkOf<S>>): S {
   try {
     const iterate = stream[Symbol.asyncIterator];
     if (typeof iterate !== 'function') {
@@ -31,8 +33,8 @@ export function observeStream<S extends AsyncIterable<Chunk>, Chunk>(stream: S, 
     Object.defineProperty(stream, Symbol.asyncIterator, {
       configurable: true,
       writable: true,
-      value: function observedIterator(this: S): AsyncIterator<Chunk> {
-        return observeIterator(iterate.call(this), call, observer, () => wasAborted(this));
+      value: function observedIterator(this: S): AsyncIterator<ChunkOf<S>> {
+        return observeIterator(iterate.call(this) as AsyncIterator<ChunkOf<S>>, call, observer, () => wasAborted(this));
       },
     });
   } catch (error) {
@@ -92,21 +94,27 @@ function observeIterator<Chunk>(
     }
   };
 
+  // Promise chaining rather than an async function: one `then` per chunk is all this adds to the
+  // caller's iteration.
+  const onStep = (result: IteratorResult<Chunk>): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
+    if (result.done) {
+      complete();
+      return result;
+    }
+    call.markFirstChunk();
+    return shows(result.value) ? result : inner.next().then(onStep, onError);
+  };
+  const onError = (error: unknown): never => {
+    failWith(error);
+    throw error;
+  };
   const iterator: AsyncIterableIterator<Chunk> = {
-    async next(): Promise<IteratorResult<Chunk>> {
+    next(): Promise<IteratorResult<Chunk>> {
       try {
-        for (;;) {
-          const result = await inner.next();
-          if (result.done) {
-            complete();
-            return result;
-          }
-          call.markFirstChunk();
-          if (shows(result.value)) return result;
-        }
+        return inner.next().then(onStep, onError);
       } catch (error) {
         failWith(error);
-        throw error;
+        return Promise.reject(error);
       }
     },
     async return(value?: unknown): Promise<IteratorResult<Chunk>> {

@@ -129,10 +129,13 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
   onChunk(raw: unknown): boolean {
     const chunk = raw as ChunkLike;
     if (!chunk || typeof chunk !== 'object') return true;
-    this.id ??= stringOrUndefined(chunk.id);
-    this.model ??= stringOrUndefined(chunk.model);
-    this.serviceTier ??= stringOrUndefined(chunk.service_tier);
-    this.fingerprint ??= stringOrUndefined(chunk.system_fingerprint);
+    // Every chunk repeats the id, model and tier; the first one that has an id is read.
+    if (this.id === undefined) {
+      this.id = stringOrUndefined(chunk.id);
+      this.model = stringOrUndefined(chunk.model);
+      this.serviceTier = stringOrUndefined(chunk.service_tier);
+      this.fingerprint = stringOrUndefined(chunk.system_fingerprint);
+    }
     if (chunk.usage) this.usage = chunk.usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     for (const choice of choices) {
@@ -142,8 +145,7 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
         acc = { text: '', toolCalls: [] };
         this.choices.set(index, acc);
       }
-      const finish = stringOrUndefined(choice.finish_reason);
-      if (finish !== undefined) acc.finishReason = finish;
+      if (choice.finish_reason != null) acc.finishReason = stringOrUndefined(choice.finish_reason);
       if (this.keepContent) accumulateDelta(acc, choice.delta);
     }
     if (this.hideUsage) {

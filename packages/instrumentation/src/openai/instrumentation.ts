@@ -19,6 +19,11 @@ export interface OpenAIInstrumentationConfig extends SpendtraceInstrumentationCo
 }
 
 type Kind = 'chat' | 'responses' | 'embeddings';
+interface ClientInfo {
+  baseURL?: unknown;
+  provider: string;
+  server: { serverAddress?: string; serverPort?: number };
+}
 type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
 type Resource = { _client?: unknown; create?: CreateFn };
 
@@ -34,7 +39,8 @@ const INSIDE_CALL = createContextKey('spendtrace openai call');
  * another name.
  */
 export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstrumentationConfig> {
-  private readonly providers = new WeakMap<object, string>();
+  /** Provider and server of each client, read once: base URLs do not change after construction. */
+  private readonly clients = new WeakMap<object, ClientInfo>();
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super('@spendtrace/instrumentation/openai', PACKAGE_VERSION, config);
@@ -87,28 +93,28 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
     return (original) => traceAPIPromiseMethod(original as SdkMethod, INSIDE_CALL, 'openai', (self, args) => this.prepare(kind, self as Resource, args));
   }
 
-  private providerOf(client: unknown): string {
-    if (!client || typeof client !== 'object') return openAIProviderName(client);
-    let provider = this.providers.get(client);
-    if (provider === undefined) {
-      provider = openAIProviderName(client);
-      this.providers.set(client, provider);
+  private clientInfo(client: unknown): ClientInfo {
+    const baseURL = (client as { baseURL?: unknown } | undefined)?.baseURL;
+    if (!client || typeof client !== 'object') return { provider: openAIProviderName(client), server: serverAttributes(baseURL) };
+    let info = this.clients.get(client);
+    if (info === undefined || info.baseURL !== baseURL) {
+      info = { baseURL, provider: openAIProviderName(client), server: serverAttributes(baseURL) };
+      this.clients.set(client, info);
     }
-    return provider;
+    return info;
   }
 
   private prepare(kind: Kind, resource: Resource, args: unknown[]): PreparedCall | undefined {
     const params = args[0];
     if (!params || typeof params !== 'object') return undefined;
     const body = params as Record<string, unknown>;
-    const client = resource?._client as { baseURL?: unknown } | undefined;
-    const provider = this.providerOf(client);
+    const { provider, server } = this.clientInfo(resource?._client);
     const stream = body.stream === true;
     const base: GenAICallStart = {
       operation: kind === 'embeddings' ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.CHAT,
       provider,
       requestModel: stringOrUndefined(body.model),
-      ...serverAttributes(client?.baseURL),
+      ...server,
       serviceTier: stringOrUndefined(body.service_tier),
     };
     let callArgs = args;

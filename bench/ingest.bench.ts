@@ -1,0 +1,136 @@
+/**
+ * End-to-end ingest: OTLP/HTTP protobuf requests into a `spendtrace collector` process until every
+ * call row is committed in embedded ClickHouse, next to rates measured in the same run on the same
+ * requests:
+ *   - decode only (the protobuf decoder: the floor of any ingest path),
+ *   - decode + processors in this process (normalize, price, dedupe, workflow; no storage).
+ * Prints spans/s, ratios to the decode-only rate, and the collector's peak and final RSS. The last
+ * line is a JSON summary.
+ *
+ * Knobs: BENCH_SPANS (total, default 200000), BENCH_SPANS_PER_REQUEST (default 1000; the OTel SDK's
+ * batch processor sends up to 512), BENCH_CONCURRENCY (requests in flight, default 4).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultCatalog } from '../packages/pricing/src/index.ts';
+import { decodeTraceRequestProtobuf } from '../collector/src/otlp/protobuf-decode.ts';
+import { genAiTraceRequest } from '../collector/test/fixtures/otlp-fixtures.ts';
+import { NormalizeProcessor } from '../collector/src/processors/normalize/normalize.ts';
+import { PriceProcessor } from '../collector/src/processors/price.ts';
+import { DedupeProcessor } from '../collector/src/processors/dedupe.ts';
+import { WorkflowProcessor } from '../collector/src/processors/workflow.ts';
+import { Pipeline } from '../collector/src/pipeline/pipeline.ts';
+
+const TOTAL = Number(process.env.BENCH_SPANS ?? 200_000);
+const PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const REQUESTS = Math.ceil(TOTAL / PER_REQUEST);
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const bodies: Uint8Array[] = [];
+for (let i = 0; i < REQUESTS; i++) bodies.push(genAiTraceRequest(PER_REQUEST, { seed: i + 1 }));
+const spans = REQUESTS * PER_REQUEST;
+const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+process.stdout.write(`${REQUESTS} requests × ${PER_REQUEST} GenAI spans (${mib(bodies.reduce((s, b) => s + b.length, 0))} MiB protobuf)\n`);
+
+// 1. Decode only.
+let t = performance.now();
+let decoded = 0;
+for (const b of bodies) decoded += decodeTraceRequestProtobuf(b).spans.length;
+const decodeRate = decoded / ((performance.now() - t) / 1000);
+
+// 2. Decode + processors, no storage.
+const pipeline = new Pipeline(
+  [new NormalizeProcessor(), new PriceProcessor(defaultCatalog()), new DedupeProcessor({ maxEntries: 200_000 }), new WorkflowProcessor({ quietWindowMs: 1000 })],
+  [],
+);
+t = performance.now();
+let calls = 0;
+for (const b of bodies) calls += (await pipeline.process({ spans: decodeTraceRequestProtobuf(b).spans, calls: [], workflows: [] })).calls.length;
+const processRate = spans / ((performance.now() - t) / 1000);
+if (calls !== spans) throw new Error(`expected ${spans} calls, normalized ${calls}`);
+
+// 3. End to end through a collector process.
+const dir = mkdtempSync(join(tmpdir(), 'spendtrace-bench-ingest-'));
+const config = join(dir, 'spendtrace.yaml');
+writeFileSync(config, 'processors:\n  workflow:\n    quiet_window: 1s\nqueue:\n  batch_max_bytes: 32MiB\n');
+const child = spawn(process.execPath, [join(ROOT, 'collector/bin/spendtrace.js'), 'collector', '--data-dir', dir, '--config', config, '--otlp-http-endpoint', '127.0.0.1:0', '--metrics-endpoint', ''], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let out = '';
+child.stdout.on('data', (d: Buffer) => (out += d));
+child.stderr.on('data', (d: Buffer) => (out += d));
+const exited = new Promise<number | null>((r) => child.on('exit', r));
+const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error(`collector not ready:\n${out}`)), 60_000);
+  child.stdout.on('data', () => {
+    const m = /ready otlp=(\S+) query=(\S+)/.exec(out);
+    if (m) {
+      clearTimeout(timer);
+      resolve(m);
+    }
+  });
+});
+const [, otlpUrl, queryUrl] = ready;
+
+async function countCalls(): Promise<number> {
+  const res = await fetch(`${queryUrl}/?query=${encodeURIComponent('SELECT count() FROM genai_calls')}`);
+  return Number((await res.text()).trim());
+}
+
+function rssOf(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { peak: kb('VmHWM'), now: kb('VmRSS') };
+}
+
+const rssBefore = rssOf(child.pid!);
+t = performance.now();
+let next = 0;
+let retried = 0;
+async function sender(): Promise<void> {
+  while (next < bodies.length) {
+    const body = bodies[next++]!;
+    for (;;) {
+      const res = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+      if (res.status !== 429 && res.status !== 503) throw new Error(`collector answered ${res.status}`);
+      retried++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+try {
+  await Promise.all(Array.from({ length: CONCURRENCY }, sender));
+} catch (err) {
+  throw new Error(`sending failed (${(err as Error).message}); collector output:\n${out}`);
+}
+const acceptedMs = performance.now() - t;
+let stored = 0;
+for (let i = 0; i < 1200 && stored < spans; i++) {
+  stored = await countCalls();
+  if (stored < spans) await new Promise((r) => setTimeout(r, 50));
+}
+const committedMs = performance.now() - t;
+const rss = rssOf(child.pid!);
+child.kill('SIGTERM');
+const code = await exited;
+rmSync(dir, { recursive: true, force: true });
+if (stored !== spans) throw new Error(`only ${stored} of ${spans} calls stored`);
+if (code !== 0) throw new Error(`collector exited with ${code}:\n${out}`);
+
+const e2eRate = spans / (committedMs / 1000);
+const acceptRate = spans / (acceptedMs / 1000);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+process.stdout.write(`decode only (baseline)          ${fmt(decodeRate).padStart(10)} spans/s  1.00×\n`);
+process.stdout.write(`decode + processors             ${fmt(processRate).padStart(10)} spans/s  ${(processRate / decodeRate).toFixed(2)}×\n`);
+process.stdout.write(`accepted (durably queued, 200)  ${fmt(acceptRate).padStart(10)} spans/s  ${(acceptRate / decodeRate).toFixed(2)}×\n`);
+process.stdout.write(`end to end (rows committed)     ${fmt(e2eRate).padStart(10)} spans/s  ${(e2eRate / decodeRate).toFixed(2)}×  (target 50,000)\n`);
+process.stdout.write(`collector RSS: idle ${mib(rssBefore.now)} MiB, peak ${mib(rss.peak)} MiB, after ${mib(rss.now)} MiB; 429/503 retries ${retried}\n`);
+process.stdout.write(
+  JSON.stringify({ spans, decodeRate: Math.round(decodeRate), processRate: Math.round(processRate), acceptRate: Math.round(acceptRate), e2eRate: Math.round(e2eRate), rssPeakMiB: Number(mib(rss.peak)), retried }) + '\n',
+);

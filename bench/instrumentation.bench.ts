@@ -1,0 +1,220 @@
+/**
+ * CPU time per OpenAI chat call that an instrumentation adds, with its spans exported over
+ * OTLP/protobuf to a local sink, for spendtrace, @opentelemetry/instrumentation-openai and
+ * @traceloop/instrumentation-openai, on openai 4.95 (the newest major all three support).
+ *
+ * Each contender runs in its own child process (module patching is process-wide), in interleaved
+ * rounds with an uninstrumented baseline measured in the same run. A child makes the calls against
+ * the local provider server, flushes its spans, and reports process CPU time (user + system) per
+ * call. Overhead = contender − baseline; the ratio compares spendtrace with the lighter of the two
+ * others. Workloads: a non-streamed chat call, and a streamed one of 50 content chunks read to the
+ * end. Every contender gets the same tracer and meter providers; content capture is off for all.
+ * The provider server and the OTLP sink run in the parent, so their CPU is not counted.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ALL_CONTENDERS = ['baseline', 'spendtrace', 'otel-contrib', 'traceloop'] as const;
+/** BENCH_ONLY=spendtrace,otel-contrib narrows the run (the baseline always runs). */
+const CONTENDERS = ALL_CONTENDERS.filter((c) => c === 'baseline' || !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c));
+type Contender = (typeof ALL_CONTENDERS)[number];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CALLS = Number(process.env.BENCH_CALLS ?? 400);
+const STREAM_CALLS = Number(process.env.BENCH_STREAM_CALLS ?? 150);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
+
+interface ChildResult {
+  contender: Contender;
+  plainUs: number;
+  streamUs: number;
+  spans: number;
+}
+
+const requireFromTests = createRequire(new URL('../test/package.json', import.meta.url));
+const requireFromInstrumentation = createRequire(new URL('../packages/instrumentation/package.json', import.meta.url));
+
+// The bench sits outside the packages, so the modules it loads are typed here by the little it uses.
+interface SpanExporterLike {
+  export(spans: unknown[], done: (result: { code: number }) => void): void;
+  shutdown(): Promise<void>;
+}
+interface ChatClient {
+  chat: { completions: { create(body: object, options: object): Promise<unknown> } };
+}
+interface Loaded {
+  api: {
+    context: { setGlobalContextManager(manager: unknown): unknown };
+    trace: { setGlobalTracerProvider(provider: unknown): unknown };
+    metrics: { setGlobalMeterProvider(provider: unknown): unknown };
+  };
+  ContextManager: new () => { enable(): unknown };
+  TracerProvider: new (options: object) => { forceFlush(): Promise<void>; shutdown(): Promise<void> };
+  BatchSpanProcessor: new (options: object) => unknown;
+  MeterProvider: new (options: object) => unknown;
+  MetricReader: new (options?: object) => object;
+  OTLPTraceExporter: new (config: { url: string }) => SpanExporterLike;
+  openaiModule: { OpenAI: new (options: object) => ChatClient };
+}
+
+function load(): Loaded {
+  return {
+    api: requireFromTests('@opentelemetry/api') as Loaded['api'],
+    ContextManager: (requireFromInstrumentation('@opentelemetry/context-async-hooks') as { AsyncLocalStorageContextManager: Loaded['ContextManager'] }).AsyncLocalStorageContextManager,
+    ...(requireFromTests('@opentelemetry/sdk-trace') as Pick<Loaded, 'TracerProvider' | 'BatchSpanProcessor'>),
+    ...(requireFromTests('@opentelemetry/sdk-metrics') as Pick<Loaded, 'MeterProvider' | 'MetricReader'>),
+    OTLPTraceExporter: (requireFromTests('@opentelemetry/exporter-trace-otlp-proto') as Pick<Loaded, 'OTLPTraceExporter'>).OTLPTraceExporter,
+    openaiModule: requireFromInstrumentation('openai-v4') as Loaded['openaiModule'],
+  };
+}
+
+async function child(contender: Contender, providerUrl: string, sinkUrl: string): Promise<void> {
+  const { api, ContextManager, TracerProvider, BatchSpanProcessor, MeterProvider, MetricReader, OTLPTraceExporter, openaiModule } = load();
+
+  // A reader that is never collected: instruments aggregate on each call, as under any real reader.
+  class HeldMetricReader extends MetricReader {
+    protected async onForceFlush(): Promise<void> {}
+    protected async onShutdown(): Promise<void> {}
+  }
+  api.context.setGlobalContextManager(new ContextManager().enable());
+  let exported = 0;
+  const exporter = new OTLPTraceExporter({ url: `${sinkUrl}/v1/traces` });
+  // BENCH_EXPORTER=none drops the spans instead of sending them, to show what export itself costs.
+  const dropSpans = process.env.BENCH_EXPORTER === 'none';
+  const counting: SpanExporterLike = {
+    export: (spans, done) => {
+      exported += spans.length;
+      if (dropSpans) done({ code: 0 });
+      else exporter.export(spans, done);
+    },
+    shutdown: () => exporter.shutdown(),
+  };
+  const tracerProvider = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: counting, maxQueueSize: 8192, maxExportBatchSize: 512 })] });
+  const meterProvider = new MeterProvider({ readers: [new HeldMetricReader()] });
+  api.trace.setGlobalTracerProvider(tracerProvider);
+  api.metrics.setGlobalMeterProvider(meterProvider);
+
+  type Patchable = { setTracerProvider(p: unknown): void; setMeterProvider(p: unknown): void };
+  const wire = (instrumentation: Patchable) => {
+    instrumentation.setTracerProvider(tracerProvider);
+    instrumentation.setMeterProvider(meterProvider);
+  };
+  if (contender === 'spendtrace') {
+    const { OpenAIInstrumentation } = await import('../packages/instrumentation/src/openai/index.ts');
+    // BENCH_SPENDTRACE_CONFIG (JSON) tries other options, e.g. {"includeUsageInStream":false}.
+    const config = JSON.parse(process.env.BENCH_SPENDTRACE_CONFIG ?? '{}') as object;
+    const instrumentation = new OpenAIInstrumentation({ ...config, enabled: true });
+    wire(instrumentation);
+    instrumentation.patchModule(openaiModule);
+  } else if (contender === 'otel-contrib') {
+    const { OpenAIInstrumentation } = requireFromTests('@opentelemetry/instrumentation-openai') as {
+      OpenAIInstrumentation: new (config: object) => Patchable & { getModuleDefinitions(): { patch?: (m: unknown, v?: string) => unknown }[] };
+    };
+    // Enabled (its wrappers check isEnabled()); its require hook waits for `openai`, which this process never loads.
+    const instrumentation = new OpenAIInstrumentation({ enabled: true });
+    wire(instrumentation);
+    instrumentation.getModuleDefinitions()[0]!.patch!(openaiModule, '4.95.0');
+  } else if (contender === 'traceloop') {
+    const { OpenAIInstrumentation } = requireFromTests('@traceloop/instrumentation-openai') as {
+      OpenAIInstrumentation: new (config: object) => Patchable & { manuallyInstrument(m: unknown): void };
+    };
+    const instrumentation = new OpenAIInstrumentation({ enabled: true, traceContent: false });
+    wire(instrumentation);
+    instrumentation.manuallyInstrument(openaiModule);
+  }
+
+  const client = new openaiModule.OpenAI({ baseURL: `${providerUrl}/v1`, apiKey: 'bench', maxRetries: 0 });
+  const messages = [{ role: 'user' as const, content: 'Summarise the quarterly report in three bullet points.' }];
+  const plainCall = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages }, { headers: { 'x-mock-scenario': '{"usage":{"input":1200,"cacheRead":1000,"output":40}}' } });
+  const streamCall = async () => {
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }, { headers: { 'x-mock-scenario': '{"chunks":50}' } });
+    for await (const chunk of stream as AsyncIterable<unknown>) void chunk;
+  };
+  const cpuPerCall = async (calls: number, call: () => Promise<unknown>): Promise<number> => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < calls; i++) await call();
+    await tracerProvider.forceFlush();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / calls;
+  };
+
+  for (let i = 0; i < WARMUP; i++) {
+    await plainCall();
+    if (i % 4 === 0) await streamCall();
+  }
+  await tracerProvider.forceFlush();
+  const plainUs = await cpuPerCall(CALLS, plainCall);
+  const streamUs = await cpuPerCall(STREAM_CALLS, streamCall);
+  await tracerProvider.shutdown();
+  const result: ChildResult = { contender, plainUs, streamUs, spans: exported };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function parent(): Promise<void> {
+  const { startProviderServer } = await import('../test/providers/server.ts');
+  const provider = await startProviderServer();
+  let sinkBytes = 0;
+  const sink = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (sinkBytes += chunk.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
+  const self = fileURLToPath(import.meta.url);
+  const results = new Map<Contender, ChildResult[]>();
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const contender of CONTENDERS) {
+        // Children run one at a time and the parent only serves them, so the spawn is synchronous
+        // from the parent's point of view except for the servers, which keep running on its loop.
+        const run = await runChild(self, contender, provider.url, sinkUrl);
+        results.set(contender, [...(results.get(contender) ?? []), run]);
+      }
+    }
+  } finally {
+    await provider.close();
+    await new Promise((resolve) => sink.close(resolve));
+  }
+
+  // The lowest of the rounds: noise from other processes on the machine only ever adds time.
+  const best = (contender: Contender, key: 'plainUs' | 'streamUs') => Math.min(...(results.get(contender) ?? []).map((r) => r[key]));
+  const summary: Record<string, unknown> = { calls: CALLS, streamCalls: STREAM_CALLS, rounds: ROUNDS, sinkBytes };
+  for (const key of ['plainUs', 'streamUs'] as const) {
+    const label = key === 'plainUs' ? 'non-streaming' : 'streaming (50 chunks)';
+    const base = best('baseline', key);
+    process.stdout.write(`\n${label}: CPU µs per call (best of ${ROUNDS} rounds)\n`);
+    process.stdout.write(`  baseline (uninstrumented)          ${base.toFixed(1)}\n`);
+    const overhead: Record<string, number> = {};
+    for (const contender of CONTENDERS.slice(1)) {
+      overhead[contender] = best(contender, key) - base;
+      process.stdout.write(`  ${contender.padEnd(34)} ${best(contender, key).toFixed(1)}  (+${overhead[contender]!.toFixed(1)} µs, ${((overhead[contender]! / base) * 100).toFixed(1)}% over baseline)\n`);
+    }
+    const lighter = Math.min(overhead['otel-contrib']!, overhead.traceloop!);
+    const ratio = overhead.spendtrace! / lighter;
+    process.stdout.write(`  spendtrace overhead / lighter other overhead = ${ratio.toFixed(2)} (target ≤ 0.5)\n`);
+    summary[key] = { baseline: base, overhead, ratioToLighter: ratio };
+  }
+  const spans = Object.fromEntries(CONTENDERS.map((c) => [c, results.get(c)?.[0]?.spans]));
+  process.stdout.write(`\nspans exported per child run: ${JSON.stringify(spans)}\n${JSON.stringify(summary)}\n`);
+}
+
+function runChild(self: string, contender: Contender, providerUrl: string, sinkUrl: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const { spawn } = requireFromTests('node:child_process') as typeof import('node:child_process');
+    const proc = spawn(process.execPath, [self, '--child', contender, providerUrl, sinkUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('exit', (code) => {
+      const line = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) return reject(new Error(`${contender} child exited with ${code}: ${out}`));
+      resolve(JSON.parse(line) as ChildResult);
+    });
+  });
+}
+
+void spawnSync;
+const [flag, contender, providerUrl, sinkUrl] = process.argv.slice(2);
+if (flag === '--child' && contender && providerUrl && sinkUrl) await child(contender as Contender, providerUrl, sinkUrl);
+else await parent();

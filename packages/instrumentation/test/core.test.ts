@@ -1,0 +1,115 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GenAIRecorder, hookAPIPromise, observeStream } from '../src/core/index.ts';
+import type { GenAICallOutcome } from '../src/core/index.ts';
+import { onlySpan, setupTelemetry } from './helpers.ts';
+
+const telemetry = setupTelemetry();
+const recorder = new GenAIRecorder({
+  tracer: () => telemetry.tracerProvider.getTracer('core-test'),
+  meter: () => telemetry.meterProvider.getMeter('core-test'),
+  config: () => ({}),
+});
+beforeEach(() => telemetry.reset());
+
+const start = () => recorder.start({ operation: 'chat', provider: 'openai', requestModel: 'gpt-4o-mini', stream: true })!;
+
+async function* chunks(values: number[], failAfter?: number): AsyncGenerator<number> {
+  for (const [i, value] of values.entries()) {
+    if (failAfter !== undefined && i === failAfter) throw new RangeError('cut');
+    yield value;
+  }
+}
+
+/** Wraps an async generator as an SDK-like stream object. */
+function sdkStream(source: AsyncGenerator<number>) {
+  return { controller: new AbortController(), extra: 'kept', [Symbol.asyncIterator]: () => source };
+}
+
+describe('observeStream', () => {
+  it('returns the same object, passes chunks through, hides what the observer hides, and ends once', async () => {
+    const seen: number[] = [];
+    const stream = sdkStream(chunks([1, 2, 3, 4]));
+    const observed = observeStream(stream, start(), {
+      onChunk: (n) => {
+        seen.push(n);
+        return n !== 3;
+      },
+      outcome: (): GenAICallOutcome => ({ responseId: `saw-${seen.length}` }),
+    });
+    expect(observed).toBe(stream);
+    const got: number[] = [];
+    for await (const n of observed) got.push(n);
+    expect(got).toEqual([1, 2, 4]);
+    const span = onlySpan(telemetry.spans(), 'chat gpt-4o-mini');
+    expect(span.attributes['gen_ai.response.id']).toBe('saw-4');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('ends the call with the error when the stream throws, and the caller gets the same error', async () => {
+    const stream = observeStream(sdkStream(chunks([1, 2, 3], 2)), start(), { onChunk: () => undefined, outcome: () => ({}) });
+    const got: number[] = [];
+    await expect(async () => {
+      for await (const n of stream) got.push(n);
+    }).rejects.toThrow(RangeError);
+    expect(got).toEqual([1, 2]);
+    const span = onlySpan(telemetry.spans(), 'chat gpt-4o-mini');
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span.attributes['error.type']).toBe('RangeError');
+  });
+
+  it('survives an observer that throws', async () => {
+    const stream = observeStream(sdkStream(chunks([1, 2])), start(), {
+      onChunk: () => {
+        throw new Error('observer bug');
+      },
+      outcome: () => {
+        throw new Error('outcome bug');
+      },
+    });
+    const got: number[] = [];
+    for await (const n of stream) got.push(n);
+    expect(got).toEqual([1, 2]);
+    expect(telemetry.spans()).toHaveLength(1);
+  });
+
+  it('records an aborted stream that the SDK ended quietly as StreamAbortedError', async () => {
+    const stream = sdkStream(chunks([1, 2, 3]));
+    const observed = observeStream(stream, start(), { onChunk: () => undefined, outcome: () => ({}) });
+    stream.controller.abort();
+    for await (const _ of observed) void _;
+    expect(onlySpan(telemetry.spans(), 'chat gpt-4o-mini').attributes['error.type']).toBe('StreamAbortedError');
+  });
+});
+
+describe('hookAPIPromise', () => {
+  it('observes a plain promise and passes its value and its rejection through', async () => {
+    const results: unknown[] = [];
+    await expect(hookAPIPromise(Promise.resolve(5), (v) => (results.push(v), v), () => results.push('error'))).resolves.toBe(5);
+    const failure = new Error('nope');
+    await expect(hookAPIPromise(Promise.reject(failure), (v) => v, (e) => results.push(e))).rejects.toBe(failure);
+    expect(results).toEqual([5, failure]);
+  });
+
+  it('returns anything that is not a promise untouched', () => {
+    const value = { not: 'a promise' };
+    expect(hookAPIPromise(value, () => 1, () => undefined)).toBe(value);
+  });
+});
+
+describe('GenAIRecorder', () => {
+  it('ends a call once even when end and fail are both called', () => {
+    const call = start();
+    call.end({ responseId: 'first' });
+    call.fail(new Error('late'));
+    call.end({ responseId: 'second' });
+    const span = onlySpan(telemetry.spans(), 'chat gpt-4o-mini');
+    expect(span.attributes['gen_ai.response.id']).toBe('first');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('names the span after the operation alone when the model is unknown', () => {
+    recorder.start({ operation: 'embeddings', provider: 'openai', requestModel: undefined })!.end({});
+    expect(telemetry.spans().map((s) => s.name)).toEqual(['embeddings']);
+  });
+});
