@@ -77,8 +77,12 @@ const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
 const [, otlpUrl, queryUrl] = ready;
 
 async function countCalls(): Promise<number> {
-  const res = await fetch(`${queryUrl}/?query=${encodeURIComponent('SELECT count() FROM genai_calls')}`);
-  return Number((await res.text()).trim());
+  try {
+    const res = await fetch(`${queryUrl}/?query=${encodeURIComponent('SELECT count() FROM genai_calls')}`);
+    return Number((await res.text()).trim());
+  } catch (err) {
+    throw new Error(`query endpoint failed (${(err as Error).message}); collector output:\n${out}`);
+  }
 }
 
 function rssOf(pid: number): { peak: number; now: number } {

@@ -5,18 +5,20 @@
  * baggage by default) with the spendtrace instrumentations, for apps that have no SDK setup yet.
  * The SDK is flushed and shut down when the app's event loop empties, and on SIGTERM and SIGINT.
  */
-import { startNodeSDK } from '@opentelemetry/sdk-node';
+import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { spendtraceInstrumentations } from './instrumentations.ts';
 
-const sdk = startNodeSDK({ instrumentations: spendtraceInstrumentations() });
+const sdk = startNodeSdk({ instrumentations: spendtraceInstrumentations() });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
+    // An app with its own handler for the signal keeps control of its shutdown; spans are flushed alongside.
+    const appHandles = process.listenerCount(signal) > 0;
     // The OTLP exporters' sockets do not hold the process open; this timer does until the last export is done.
     const keepAlive = setInterval(() => {}, 1000);
     sdk.shutdown().finally(() => {
       clearInterval(keepAlive);
-      process.kill(process.pid, signal);
+      if (!appHandles) process.kill(process.pid, signal);
     });
   });
 }

@@ -107,6 +107,20 @@ describe('Anthropic messages', () => {
     expect(telemetry.spans().map((s) => s.name).sort()).toEqual(['anthropic.messages.create', `chat ${MODEL}`]);
   });
 
+  it('gives the SDK its own spans back when unpatched', async () => {
+    const own = new Anthropic({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
+    await own.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    expect(telemetry.spans().map((s) => s.name)).toEqual([`chat ${MODEL}`]);
+    telemetry.reset();
+    instrumentation.unpatchModule(anthropicModule);
+    try {
+      await own.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] });
+    } finally {
+      instrumentation.patchModule(anthropicModule);
+    }
+    expect(telemetry.spans().map((s) => s.name)).toEqual(['anthropic.messages.create']);
+  });
+
   it('records a raw SSE stream, passing events through unchanged', async () => {
     const request = { model: MODEL, max_tokens: 100, stream: true as const, messages: [{ role: 'user' as const, content: 'Stream' }] };
     const read = async () => {

@@ -10,6 +10,7 @@ import { startProviderServer } from '../../../test/providers/server.ts';
 import type { ProviderServer } from '../../../test/providers/server.ts';
 import { OpenAIInstrumentation, openAIProviderName } from '../src/openai/index.ts';
 import { withAttribution } from '../src/attribution.ts';
+import { instrument } from '../src/instrument.ts';
 import { onlySpan, points, setupTelemetry } from './helpers.ts';
 
 const telemetry = setupTelemetry();
@@ -98,6 +99,29 @@ describe('instrument(client)', () => {
     } finally {
       instrumentation.unpatchModule(openaiModule);
     }
+  });
+});
+
+describe('top-level instrument()', () => {
+  it('recognises an OpenAI client, records with the global providers, and rejects unknown clients clearly', async () => {
+    const client = instrument(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 }));
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    expect(onlySpan(telemetry.spans(), 'chat gpt-4o-mini').attributes['gen_ai.provider.name']).toBe('openai');
+    expect(() => instrument({ query: () => 1 })).toThrow('instrument() does not recognise this client (Object); supported: openai, @anthropic-ai/sdk');
+    expect(() => instrument(undefined)).toThrow(TypeError);
+  });
+});
+
+describe('version drift', () => {
+  it('leaves an SDK whose shape it does not know untraced, without throwing', () => {
+    const instrumentation = newInstrumentation();
+    const create = () => 'untouched';
+    const drifted = { OpenAI: { Chat: { Completions: { prototype: { generate: create } } }, Responses: undefined } };
+    expect(instrumentation.patchModule(drifted)).toBe(drifted);
+    expect(drifted.OpenAI.Chat.Completions.prototype).toEqual({ generate: create });
+    expect(() => instrumentation.unpatchModule(drifted)).not.toThrow();
+    expect(() => instrumentation.patchModule(undefined)).not.toThrow();
+    expect(instrumentation.instrument({ unrelated: true })).toEqual({ unrelated: true });
   });
 });
 

@@ -19,8 +19,14 @@ export class SdkTracingSwitch {
     const traced = client as TracedClient;
     if (!traced._tracer) return;
     this.saved.set(client, traced._tracer);
+    // Apps that build a client per request would otherwise grow this set without bound.
+    if (this.clients.size >= 1024) this.pruneCollected();
     this.clients.add(new WeakRef(client));
     traced._tracer = undefined;
+  }
+
+  private pruneCollected(): void {
+    for (const ref of this.clients) if (ref.deref() === undefined) this.clients.delete(ref);
   }
 
   /** Gives every client whose tracer was set aside its tracer back. */
