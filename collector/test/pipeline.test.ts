@@ -1,0 +1,181 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DiskQueue } from '../src/queue/index.ts';
+import { GroupLog } from '../src/pipeline/group-log.ts';
+import { QueueConsumer } from '../src/pipeline/consumer.ts';
+import { ExportFailure, Pipeline } from '../src/pipeline/pipeline.ts';
+import { NormalizeProcessor } from '../src/processors/normalize/normalize.ts';
+import { WorkflowProcessor } from '../src/processors/workflow.ts';
+import type { Exporter, PipelineBatch, Span } from '../src/model.ts';
+import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
+
+/** Test records are JSON arrays of span descriptions; the decoder turns them back into spans. */
+function record(spans: { traceId: string; spanId: string; parentSpanId?: string; input?: number }[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(spans));
+}
+function decode(bytes: Uint8Array): { spans: Span[] } {
+  const list = JSON.parse(new TextDecoder().decode(bytes)) as { traceId: string; spanId: string; parentSpanId?: string; input?: number }[];
+  return {
+    spans: list.map((d) =>
+      span({
+        traceId: d.traceId,
+        spanId: d.spanId,
+        parentSpanId: d.parentSpanId ?? '',
+        attributes: d.input === undefined ? { 'gen_ai.operation.name': 'invoke_agent' } : { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': d.input },
+      }),
+    ),
+  };
+}
+
+class MemoryExporter implements Exporter {
+  readonly name: string;
+  batches: PipelineBatch[] = [];
+  failuresLeft = 0;
+  attempts = 0;
+  constructor(name: string) {
+    this.name = name;
+  }
+  async export(batch: PipelineBatch): Promise<void> {
+    this.attempts++;
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      throw new Error(`${this.name} unavailable`);
+    }
+    this.batches.push(batch);
+  }
+  async shutdown(): Promise<void> {}
+  get calls(): number {
+    return this.batches.reduce((n, b) => n + b.calls.length, 0);
+  }
+}
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'spendtrace-pipeline-'));
+  dirs.push(d);
+  return d;
+}
+
+async function open(dir: string, exporters: Exporter[], workflowOptions: ConstructorParameters<typeof WorkflowProcessor>[0] = { quietWindowMs: 0 }) {
+  const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+  const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+  const workflow = new WorkflowProcessor(workflowOptions);
+  const pipeline = new Pipeline([new NormalizeProcessor(), workflow], exporters);
+  const consumer = new QueueConsumer({ queue, pipeline, decode, groupLog, oldestOpenSequence: () => workflow.oldestOpenSequence(), tickMs: 20, retryDelayMs: () => 5 });
+  return { queue, groupLog, workflow, pipeline, consumer };
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+afterEach(() => {
+  dirs.length = 0;
+});
+
+describe('Pipeline', () => {
+  it('reports only the exporters that failed', async () => {
+    const ok = new MemoryExporter('ok');
+    const bad = new MemoryExporter('bad');
+    bad.failuresLeft = 1;
+    const p = new Pipeline([], [ok, bad]);
+    const batch = { spans: [span()], calls: [], workflows: [] };
+    const err = await p.export(batch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportFailure);
+    expect((err as ExportFailure).failed.map((e) => e.name)).toEqual(['bad']);
+    expect((err as ExportFailure).message).toBe('export failed (bad: bad unavailable)');
+  });
+
+  it('runs what a processor flushes through the processors after it', async () => {
+    const workflow = new WorkflowProcessor({ quietWindowMs: 60_000 });
+    const p = new Pipeline([new NormalizeProcessor(), workflow], []);
+    await p.process({ spans: decode(record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 5 }])).spans, calls: [], workflows: [] });
+    const flushed = await p.flush();
+    expect(flushed.workflows.map((w) => [w.traceId, w.calls, w.inputTokens])).toEqual([[TRACE_A, 1, 5]]);
+  });
+});
+
+describe('QueueConsumer', () => {
+  it('exports every record and acknowledges the queue only after the exporters committed', async () => {
+    const dir = tempDir();
+    const ch = new MemoryExporter('clickhouse');
+    const { queue, consumer, groupLog } = await open(dir, [ch]);
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 10 }]));
+    await queue.append(record([{ traceId: TRACE_B, spanId: '0000000000000002', input: 20 }]));
+    consumer.start();
+    await until(() => ch.calls === 2 && queue.stats().unackedBytes === 0);
+    expect(groupLog.pendingEnds()).toEqual([]);
+    await queue.stopAccepting();
+    await consumer.drain();
+    await groupLog.close();
+    await queue.close();
+  });
+
+  it('retries only the exporter that failed, and acknowledges once both succeeded', async () => {
+    const dir = tempDir();
+    const ch = new MemoryExporter('clickhouse');
+    const fwd = new MemoryExporter('otlp');
+    fwd.failuresLeft = 2;
+    const { queue, consumer, groupLog } = await open(dir, [ch, fwd]);
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 10 }]));
+    consumer.start();
+    await until(() => fwd.calls === 1 && queue.stats().unackedBytes === 0);
+    expect([ch.attempts, fwd.attempts, ch.calls]).toEqual([1, 3, 1]);
+    await queue.stopAccepting();
+    await consumer.drain();
+    await groupLog.close();
+    await queue.close();
+  });
+
+  it('keeps records of an open workflow unacknowledged, and drain flushes it', async () => {
+    const dir = tempDir();
+    const ch = new MemoryExporter('clickhouse');
+    const { queue, consumer, groupLog } = await open(dir, [ch], { quietWindowMs: 60_000 });
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', parentSpanId: '00000000000000ff', input: 10 }]));
+    consumer.start();
+    await until(() => ch.calls === 1);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(queue.stats().unackedBytes).toBeGreaterThan(0);
+    await queue.stopAccepting();
+    await consumer.drain();
+    expect(ch.batches.flatMap((b) => b.workflows).map((w) => [w.traceId, w.calls])).toEqual([[TRACE_A, 1]]);
+    expect(queue.stats().unackedBytes).toBe(0);
+    await groupLog.close();
+    await queue.close();
+  });
+
+  it('after a crash, replays unacknowledged records in the same batches as before', async () => {
+    const dir = tempDir();
+    const first = new MemoryExporter('clickhouse');
+    const a = await open(dir, [first], { quietWindowMs: 60_000 });
+    await a.queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', parentSpanId: '00000000000000ff', input: 1 }]));
+    a.consumer.start();
+    await until(() => first.calls === 1);
+    await a.queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000002', parentSpanId: '00000000000000ff', input: 2 }]));
+    await a.queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000003', parentSpanId: '00000000000000ff', input: 3 }]));
+    await until(() => first.calls === 3);
+    const firstBatches = first.batches.filter((b) => b.calls.length > 0).map((b) => b.calls.map((c) => c.spanId));
+    // Crash: stop without draining, release the files as a dead process would.
+    await a.consumer.abortNow();
+    await a.groupLog.close();
+    await a.queue.close();
+
+    const second = new MemoryExporter('clickhouse');
+    const b = await open(dir, [second], { quietWindowMs: 60_000 });
+    b.consumer.start();
+    await until(() => second.calls === 3);
+    const replayed = second.batches.filter((x) => x.calls.length > 0).map((x) => x.calls.map((c) => c.spanId));
+    expect(replayed).toEqual(firstBatches);
+    await b.queue.stopAccepting();
+    await b.consumer.drain();
+    expect(second.batches.flatMap((x) => x.workflows).map((w) => [w.traceId, w.calls, w.inputTokens])).toEqual([[TRACE_A, 3, 6]]);
+    await b.groupLog.close();
+    await b.queue.close();
+  });
+});
