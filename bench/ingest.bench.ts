@@ -56,7 +56,7 @@ if (calls !== spans) throw new Error(`expected ${spans} calls, normalized ${call
 // 3. End to end through a collector process.
 const dir = mkdtempSync(join(tmpdir(), 'spendtrace-bench-ingest-'));
 const config = join(dir, 'spendtrace.yaml');
-writeFileSync(config, 'processors:\n  workflow:\n    quiet_window: 1s\nqueue:\n  batch_max_bytes: 32MiB\n');
+writeFileSync(config, `processors:\n  workflow:\n    quiet_window: 1s\nqueue:\n  batch_max_bytes: ${process.env.BENCH_BATCH_BYTES ?? '8MiB'}\n`);
 const child = spawn(process.execPath, [join(ROOT, 'collector/bin/spendtrace.js'), 'collector', '--data-dir', dir, '--config', config, '--otlp-http-endpoint', '127.0.0.1:0', '--metrics-endpoint', ''], {
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -99,7 +99,7 @@ async function sender(): Promise<void> {
   while (next < bodies.length) {
     const body = bodies[next++]!;
     for (;;) {
-      const res = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const res = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: body as Uint8Array<ArrayBuffer> });
       await res.arrayBuffer();
       if (res.status === 200) break;
       if (res.status !== 429 && res.status !== 503) throw new Error(`collector answered ${res.status}`);

@@ -6,10 +6,20 @@
  * Each contender runs in its own child process (module patching is process-wide), in interleaved
  * rounds with an uninstrumented baseline measured in the same run. A child makes the calls against
  * the local provider server, flushes its spans, and reports process CPU time (user + system) per
- * call. Overhead = contender − baseline; the ratio compares spendtrace with the lighter of the two
- * others. Workloads: a non-streamed chat call, and a streamed one of 50 content chunks read to the
- * end. Every contender gets the same tracer and meter providers; content capture is off for all.
+ * call. Overhead = contender − baseline of the same round; the ratio compares spendtrace with the
+ * lighter of the two others. Reported: the median over rounds of each contender's CPU per call,
+ * and the median of the per-round ratios with their spread (min–max), which is the noise estimate:
+ * on a shared machine a single round can be off by tens of µs. Workloads: a non-streamed chat call,
+ * and a streamed one of 50 content chunks read to the end. Every contender gets the same tracer
+ * provider (one BatchSpanProcessor, one OTLP/protobuf exporter to the same sink), the same meter
+ * provider, the same warm-up and call counts; content capture is off for all.
  * The provider server and the OTLP sink run in the parent, so their CPU is not counted.
+ *
+ * Knobs: BENCH_ROUNDS, BENCH_CALLS, BENCH_STREAM_CALLS, BENCH_WARMUP; BENCH_ONLY=spendtrace,...;
+ * BENCH_EXPORTER=none (drop spans instead of exporting); BENCH_SPENDTRACE_CONFIG (JSON options);
+ * BENCH_SPENDTRACE_SRC=/path/to/src (measure another copy of the package sources, e.g. a previous
+ * revision, as the contender `spendtrace`); BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * (Node options for the children, e.g. to profile them).
  */
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -21,7 +31,7 @@ const ALL_CONTENDERS = ['baseline', 'spendtrace', 'otel-contrib', 'traceloop'] a
 /** BENCH_ONLY=spendtrace,otel-contrib narrows the run (the baseline always runs). */
 const CONTENDERS = ALL_CONTENDERS.filter((c) => c === 'baseline' || !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c));
 type Contender = (typeof ALL_CONTENDERS)[number];
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 const STREAM_CALLS = Number(process.env.BENCH_STREAM_CALLS ?? 150);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
@@ -102,7 +112,8 @@ async function child(contender: Contender, providerUrl: string, sinkUrl: string)
     instrumentation.setMeterProvider(meterProvider);
   };
   if (contender === 'spendtrace') {
-    const { OpenAIInstrumentation } = await import('../packages/instrumentation/src/openai/index.ts');
+    const src = process.env.BENCH_SPENDTRACE_SRC ?? fileURLToPath(new URL('../packages/instrumentation/src', import.meta.url));
+    const { OpenAIInstrumentation } = (await import(`${src}/openai/index.ts`)) as typeof import('../packages/instrumentation/src/openai/index.ts');
     // BENCH_SPENDTRACE_CONFIG (JSON) tries other options, e.g. {"includeUsageInStream":false}.
     const config = JSON.parse(process.env.BENCH_SPENDTRACE_CONFIG ?? '{}') as object;
     const instrumentation = new OpenAIInstrumentation({ ...config, enabled: true });
@@ -178,23 +189,39 @@ async function parent(): Promise<void> {
     await new Promise((resolve) => sink.close(resolve));
   }
 
-  // The lowest of the rounds: noise from other processes on the machine only ever adds time.
-  const best = (contender: Contender, key: 'plainUs' | 'streamUs') => Math.min(...(results.get(contender) ?? []).map((r) => r[key]));
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const perRound = (contender: Contender, key: 'plainUs' | 'streamUs') => (results.get(contender) ?? []).map((r) => r[key]);
   const summary: Record<string, unknown> = { calls: CALLS, streamCalls: STREAM_CALLS, rounds: ROUNDS, sinkBytes };
   for (const key of ['plainUs', 'streamUs'] as const) {
     const label = key === 'plainUs' ? 'non-streaming' : 'streaming (50 chunks)';
-    const base = best('baseline', key);
-    process.stdout.write(`\n${label}: CPU µs per call (best of ${ROUNDS} rounds)\n`);
+    const baseRounds = perRound('baseline', key);
+    const base = median(baseRounds);
+    process.stdout.write(`\n${label}: CPU µs per call (median of ${ROUNDS} interleaved rounds)\n`);
     process.stdout.write(`  baseline (uninstrumented)          ${base.toFixed(1)}\n`);
+    // Overhead per round against that round's baseline: rounds share the machine's state at the time.
+    const overheads: Record<string, number[]> = {};
     const overhead: Record<string, number> = {};
     for (const contender of CONTENDERS.slice(1)) {
-      overhead[contender] = best(contender, key) - base;
-      process.stdout.write(`  ${contender.padEnd(34)} ${best(contender, key).toFixed(1)}  (+${overhead[contender]!.toFixed(1)} µs, ${((overhead[contender]! / base) * 100).toFixed(1)}% over baseline)\n`);
+      overheads[contender] = perRound(contender, key).map((us, round) => us - baseRounds[round]!);
+      overhead[contender] = median(overheads[contender]!);
+      const spread = `${Math.min(...overheads[contender]!).toFixed(0)}…${Math.max(...overheads[contender]!).toFixed(0)}`;
+      process.stdout.write(
+        `  ${contender.padEnd(34)} ${median(perRound(contender, key)).toFixed(1)}  (+${overhead[contender]!.toFixed(1)} µs, range +${spread}; ${((overhead[contender]! / base) * 100).toFixed(1)}% over baseline)\n`,
+      );
     }
-    const lighter = Math.min(overhead['otel-contrib']!, overhead.traceloop!);
-    const ratio = overhead.spendtrace! / lighter;
-    process.stdout.write(`  spendtrace overhead / lighter other overhead = ${ratio.toFixed(2)} (target ≤ 0.5)\n`);
-    summary[key] = { baseline: base, overhead, ratioToLighter: ratio };
+    if (overheads.spendtrace && overheads['otel-contrib'] && overheads.traceloop) {
+      const ratios = overheads.spendtrace.map((ours, round) => ours / Math.min(overheads['otel-contrib']![round]!, overheads.traceloop![round]!));
+      const ratio = median(ratios);
+      const ratioOfMedians = overhead.spendtrace! / Math.min(overhead['otel-contrib']!, overhead.traceloop!);
+      process.stdout.write(
+        `  spendtrace overhead / lighter other overhead = ${ratio.toFixed(2)} (median of per-round ratios, range ${Math.min(...ratios).toFixed(2)}…${Math.max(...ratios).toFixed(2)}; ratio of medians ${ratioOfMedians.toFixed(2)}; target ≤ 0.5)\n`,
+      );
+      summary[key] = { baseline: base, overhead, ratioToLighter: ratio, ratioRange: [Math.min(...ratios), Math.max(...ratios)], ratioOfMedians };
+    } else summary[key] = { baseline: base, overhead };
   }
   const spans = Object.fromEntries(CONTENDERS.map((c) => [c, results.get(c)?.[0]?.spans]));
   process.stdout.write(`\nspans exported per child run: ${JSON.stringify(spans)}\n${JSON.stringify(summary)}\n`);
@@ -203,7 +230,8 @@ async function parent(): Promise<void> {
 function runChild(self: string, contender: Contender, providerUrl: string, sinkUrl: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const { spawn } = requireFromTests('node:child_process') as typeof import('node:child_process');
-    const proc = spawn(process.execPath, [self, '--child', contender, providerUrl, sinkUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const nodeArgs = process.env.BENCH_CHILD_ARGS ? process.env.BENCH_CHILD_ARGS.split(' ').filter(Boolean) : [];
+    const proc = spawn(process.execPath, [...nodeArgs, self, '--child', contender, providerUrl, sinkUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.on('exit', (code) => {

@@ -24,6 +24,7 @@ import { WorkflowProcessor } from './processors/workflow.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import { QueueConsumer } from './pipeline/consumer.ts';
 import { GroupLog } from './pipeline/group-log.ts';
+import { WorkflowLog } from './pipeline/workflow-log.ts';
 import { createCollectorMetrics, type CollectorMetrics } from './telemetry/collector-metrics.ts';
 import { startMetricsServer, type MetricsServer } from './telemetry/server.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -50,6 +51,8 @@ export interface RunningCollector {
   shutdown(): Promise<void>;
   /** The one line printed when ready (tests and the demo parse it). */
   readyLine(): string;
+  /** Rejects if the pipeline stops on an error it cannot get past; the process should then exit. */
+  failed: Promise<never>;
 }
 
 /** A process-wide cache: loading the shipped catalog parses a few hundred entries. */
@@ -156,18 +159,32 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     cleanup.push(() => queue.close());
     const groupLog = await GroupLog.open(join(queueDir, 'batches'), { sync: !options.unsafeNoSync });
     cleanup.push(() => groupLog.close());
+    const workflowLog = await WorkflowLog.open(join(queueDir, 'workflows'), { sync: !options.unsafeNoSync });
+    cleanup.push(() => workflowLog.close());
+    workflow?.preloadExported(workflowLog.exported());
 
+    let reportFatal: (err: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      reportFatal = reject;
+    });
+    failed.catch(() => undefined);
     const consumer = new QueueConsumer({
       queue,
       pipeline,
       decode: decodeTraceRecord,
       groupLog,
-      ...(workflow ? { oldestOpenSequence: () => workflow.oldestOpenSequence() } : {}),
+      ...(workflow
+        ? { oldestOpenSequence: () => workflow.oldestOpenSequence(), beforeProcess: (p: number | undefined) => workflow.setBatchPosition(p), workflowLog }
+        : {}),
       maxRecords: config.queue.batchMaxRecords,
       maxBytes: config.queue.batchMaxBytes,
       tickMs: Math.max(50, Math.min(1000, config.processors.workflow.quietWindowMs / 2)),
       metrics,
       log,
+      onFatal: (err) => {
+        log(`spendtrace collector: pipeline stopped: ${(err as Error).stack ?? String(err)}`);
+        reportFatal(err);
+      },
     });
     consumer.start();
     cleanup.push(() => consumer.abortNow());
@@ -237,6 +254,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       metricsUrl: metricsServer?.url ?? '',
       metrics,
       store,
+      failed,
       readyLine: () =>
         `spendtrace collector ready otlp=${otlpUrl} query=${queryEndpoint?.url ?? store.location} metrics=${metricsServer?.url ?? 'off'} data=${dataDir}`,
       shutdown: () =>
@@ -252,6 +270,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
           if (queryEndpoint) removeCollectorInfo(dataDir);
           await readClient?.close();
           await groupLog.close();
+          await workflowLog.close();
           await queue.close();
           await store.close();
         })()),

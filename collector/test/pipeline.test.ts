@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiskQueue } from '../src/queue/index.ts';
 import { GroupLog } from '../src/pipeline/group-log.ts';
+import { WorkflowLog } from '../src/pipeline/workflow-log.ts';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { QueueConsumer } from '../src/pipeline/consumer.ts';
 import { ExportFailure, Pipeline } from '../src/pipeline/pipeline.ts';
 import { NormalizeProcessor } from '../src/processors/normalize/normalize.ts';
 import { WorkflowProcessor } from '../src/processors/workflow.ts';
 import type { Exporter, PipelineBatch, Span } from '../src/model.ts';
 import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
+import { createCollectorMetrics } from '../src/telemetry/collector-metrics.ts';
 
 /** Test records are JSON arrays of span descriptions; the decoder turns them back into spans. */
 function record(spans: { traceId: string; spanId: string; parentSpanId?: string; input?: number }[]): Uint8Array {
@@ -177,5 +180,83 @@ describe('QueueConsumer', () => {
     expect(second.batches.flatMap((x) => x.workflows).map((w) => [w.traceId, w.calls, w.inputTokens])).toEqual([[TRACE_A, 3, 6]]);
     await b.groupLog.close();
     await b.queue.close();
+  });
+
+  it('drops and counts a batch a processor fails on, and keeps consuming', async () => {
+    const dir = tempDir();
+    const ch = new MemoryExporter('clickhouse');
+    const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+    const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+    const picky = {
+      name: 'picky',
+      process(batch: PipelineBatch): PipelineBatch {
+        if (batch.spans.some((s) => s.traceId === TRACE_B)) throw new Error('cannot handle this span');
+        return batch;
+      },
+    };
+    const metrics = createCollectorMetrics();
+    const logs: string[] = [];
+    const consumer = new QueueConsumer({ queue, pipeline: new Pipeline([new NormalizeProcessor(), picky], [ch]), decode, groupLog, tickMs: 20, metrics, log: (m) => logs.push(m) });
+    await queue.append(record([{ traceId: TRACE_B, spanId: '0000000000000001', input: 1 }]));
+    consumer.start();
+    await until(() => queue.stats().unackedBytes === 0);
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000002', input: 2 }]));
+    await until(() => ch.calls === 1 && queue.stats().unackedBytes === 0);
+    expect(ch.batches.flatMap((b) => b.calls).map((c) => c.traceId)).toEqual([TRACE_A]);
+    expect(metrics.processingErrors.value()).toBe(1);
+    expect(logs[0]).toMatch(/^spendtrace collector: dropping a batch of 1 spans a processor failed on: Error: cannot handle this span/);
+    await queue.stopAccepting();
+    await consumer.drain();
+    await groupLog.close();
+    await queue.close();
+  });
+
+});
+
+describe('replay logs', () => {
+  it('GroupLog keeps batch ends across a restart, ignores a torn last line, and prunes acknowledged ones', async () => {
+    const path = join(tempDir(), 'batches');
+    const a = await GroupLog.open(path, { sync: false });
+    await a.record(100);
+    await a.record(250);
+    await a.record(250);
+    await a.close();
+    appendFileSync(path, '40');
+    const b = await GroupLog.open(path, { sync: false });
+    expect(b.pendingEnds()).toEqual([100, 250]);
+    await b.acknowledged(100);
+    expect(b.pendingEnds()).toEqual([250]);
+    expect(readFileSync(path, 'utf8')).toBe('250\n');
+    await b.close();
+  });
+
+  it('WorkflowLog remembers exported traces until their records are acknowledged', async () => {
+    const path = join(tempDir(), 'workflows');
+    const a = await WorkflowLog.open(path, { sync: false });
+    await a.record([{ traceId: TRACE_A, revision: 0 }], 100);
+    await a.record([{ traceId: TRACE_A, revision: 1 }, { traceId: TRACE_B, revision: 0 }], 300);
+    await a.close();
+    appendFileSync(path, `${TRACE_B} 9`);
+    const b = await WorkflowLog.open(path, { sync: false });
+    expect([...b.exported()]).toEqual([
+      [TRACE_A, { revisions: 2, position: 300 }],
+      [TRACE_B, { revisions: 1, position: 300 }],
+    ]);
+    await b.acknowledged(300);
+    expect(b.exported().size).toBe(0);
+    await b.close();
+  });
+
+  it('the workflow processor skips replayed spans its exported rows already counted, and numbers later deltas after them', () => {
+    const wf = new WorkflowProcessor({ quietWindowMs: 0 });
+    wf.preloadExported(new Map([[TRACE_A, { revisions: 2, position: 300 }]]));
+    const normalize = new NormalizeProcessor();
+    wf.setBatchPosition(300);
+    const replayed = wf.process(normalize.process({ spans: decode(record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 5 }])).spans, calls: [], workflows: [] }));
+    expect(replayed.workflows).toEqual([]);
+    expect(wf.openTraces).toBe(0);
+    wf.setBatchPosition(400);
+    const later = wf.process(normalize.process({ spans: decode(record([{ traceId: TRACE_A, spanId: '0000000000000002', input: 7 }])).spans, calls: [], workflows: [] }));
+    expect(later.workflows.map((w) => [w.revision, w.calls, w.inputTokens])).toEqual([[2, 1, 7]]);
   });
 });

@@ -211,6 +211,17 @@ describe('normalize: one call seen by two instrumentations', () => {
     expect(p.duplicateCalls).toBe(1);
   });
 
+  it('drops the second description when the two spans arrive in different batches', () => {
+    const attrs = { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-5.4-mini', 'gen_ai.response.id': 'r-9', 'gen_ai.usage.input_tokens': 10 };
+    const p = new NormalizeProcessor();
+    const child = span({ spanId: '1111111111111112', parentSpanId: '1111111111111111', attributes: attrs });
+    const parent = span({ spanId: '1111111111111111', attributes: attrs });
+    const unrelated = span({ spanId: '1111111111111113', attributes: attrs });
+    expect(p.process(batchOf([child])).calls.map((c) => c.spanId)).toEqual(['1111111111111112']);
+    expect(p.process(batchOf([parent, unrelated])).calls.map((c) => c.spanId)).toEqual(['1111111111111113']);
+    expect(p.duplicateCalls).toBe(1);
+  });
+
   it('keeps both when the same response id appears in unrelated spans', () => {
     const a = span({ traceId: TRACE_A, attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.id': 'same' } });
     const b = span({ traceId: TRACE_A, attributes: { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.response.id': 'same' } });

@@ -148,11 +148,52 @@ describe('collector end to end (OTLP protobuf → genai_calls / genai_workflows)
     expect(Number(count[0]!.n)).toBe(4);
   });
 
+  it('reads every dialect into the same canonical rows, and stores a doubly instrumented call once', async () => {
+    const trace = '6c0ffee0000000000000000000000001';
+    const at = (n: number): [number, number] => [T0 + n, 0];
+    const other = (name: string, attributes: Record<string, string | number | boolean>, id: string, parent?: string) =>
+      readableSpan({ traceId: trace, spanId: id, ...(parent ? { parentSpanId: parent } : {}), name, startTime: at(1), endTime: at(2), resource, scope: { name: 'other' }, attributes });
+    const spans = [
+      // Vercel AI SDK: the outer span carries aggregate usage and is not a call; the inner one is.
+      other('ai.generateText', { 'ai.operationId': 'ai.generateText', 'ai.model.id': 'gpt-5.4-mini', 'ai.model.provider': 'openai.chat', 'ai.usage.promptTokens': 120, 'ai.usage.completionTokens': 30 }, 'b000000000000001'),
+      other('ai.generateText.doGenerate', { 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.id': 'gpt-5.4-mini', 'ai.model.provider': 'openai.chat', 'ai.usage.promptTokens': 120, 'ai.usage.completionTokens': 30 }, 'b000000000000002', 'b000000000000001'),
+      // OpenInference with a reported cost.
+      other('ChatAnthropic', { 'openinference.span.kind': 'LLM', 'llm.model_name': 'claude-sonnet-4-5', 'llm.provider': 'anthropic', 'llm.token_count.prompt': 700, 'llm.token_count.completion': 50, 'llm.token_count.prompt_details.cache_read': 600, 'llm.cost.total': 0.0042 }, 'b000000000000003'),
+      other('agent', { 'openinference.span.kind': 'AGENT', 'llm.token_count.prompt': 700 }, 'b000000000000004'),
+      // Pre-1.37 GenAI names from an Anthropic instrumentation: input excludes the cache.
+      other('anthropic.chat', { 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-sonnet-4-5', 'gen_ai.usage.prompt_tokens': 100, 'gen_ai.usage.completion_tokens': 10, 'gen_ai.usage.cache_read_input_tokens': 900 }, 'b000000000000005'),
+      // An SDK's built-in span and an instrumentation's child span for the same response.
+      other('chat gpt-5.4-mini', { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-5.4-mini', 'gen_ai.response.id': 'resp-dup' }, 'b000000000000006'),
+      other('openai.chat', { 'gen_ai.provider.name': 'openai', 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-5.4-mini', 'gen_ai.response.id': 'resp-dup', 'gen_ai.usage.input_tokens': 64, 'gen_ai.usage.output_tokens': 8 }, 'b000000000000007', 'b000000000000006'),
+    ];
+    expect((await postOtlp(collector.otlpUrl, encodeProtobuf(spans))).status).toBe(200);
+    const rows = await waitFor(
+      () =>
+        query<{ span_id: string; provider: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: number; cost_source: string }>(
+          collector.queryUrl,
+          `SELECT span_id, provider, input_tokens, output_tokens, cache_read_tokens, cost_usd, cost_source FROM genai_calls WHERE trace_id = '${trace}' ORDER BY span_id`,
+        ),
+      (r) => r.length >= 4,
+    );
+    expect(rows.map((r) => [r.span_id, r.provider, Number(r.input_tokens), Number(r.output_tokens), Number(r.cache_read_tokens), r.cost_source])).toEqual([
+      ['b000000000000002', 'openai', 120, 30, 0, 'local'],
+      ['b000000000000003', 'anthropic', 700, 50, 600, 'provider'],
+      ['b000000000000005', 'anthropic', 1000, 10, 900, 'local'],
+      ['b000000000000007', 'openai', 64, 8, 0, 'local'],
+    ]);
+    expect(rows[0]!.cost_usd).toBeCloseTo(costOf('openai', 'gpt-5.4-mini', 120, 30), 12);
+    expect(rows[1]!.cost_usd).toBe(0.0042);
+    expect(rows[2]!.cost_usd).toBeCloseTo(costOf('anthropic', 'claude-sonnet-4-5', 1000, 10, 900), 12);
+    expect(rows[3]!.cost_usd).toBeCloseTo(costOf('openai', 'gpt-5.4-mini', 64, 8), 12);
+  });
+
   it('serves Prometheus self-metrics', async () => {
     const text = await (await fetch(collector.metricsUrl)).text();
-    expect(text).toMatch(/^spendtrace_receiver_spans_total 11$/m);
+    expect(text).toMatch(/^spendtrace_receiver_spans_total 18$/m);
     expect(text).toMatch(/^spendtrace_duplicate_spans_total 5$/m);
-    expect(text).toMatch(/^spendtrace_priced_calls_total 4$/m);
-    expect(text).toMatch(/^spendtrace_exporter_rows_total\{exporter="clickhouse",table="genai_calls"\} 4$/m);
+    expect(text).toMatch(/^spendtrace_duplicate_calls_total 1$/m);
+    expect(text).toMatch(/^spendtrace_priced_calls_total 7$/m);
+    expect(text).toMatch(/^spendtrace_provider_cost_calls_total 1$/m);
+    expect(text).toMatch(/^spendtrace_exporter_rows_total\{exporter="clickhouse",table="genai_calls"\} 8$/m);
   });
 });

@@ -104,5 +104,5 @@ export async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean
 }
 
 export async function postOtlp(otlpUrl: string, body: Uint8Array, contentType = 'application/x-protobuf'): Promise<Response> {
-  return fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  return fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': contentType }, body: body as Uint8Array<ArrayBuffer> });
 }

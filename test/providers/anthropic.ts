@@ -1,6 +1,8 @@
 /**
  * Anthropic half of the local provider server: `/v1/messages`, JSON and SSE
- * (message_start, content_block_*, message_delta with the final usage, message_stop).
+ * (message_start, content_block_*, message_delta with the final usage, message_stop), and Claude on
+ * Vertex AI (`/v1/projects/{p}/locations/{l}/publishers/anthropic/models/{model}:rawPredict` and
+ * `:streamRawPredict`: the same bodies, with the model in the path and the stream flag in the verb).
  *
  * Usage follows Anthropic's wire form: `input_tokens` excludes the cache, which is reported apart
  * (`cache_read_input_tokens`, `cache_creation_input_tokens`, split by TTL under `cache_creation`).
@@ -91,9 +93,13 @@ async function messages(res: ServerResponse, body: Body, scenario: Scenario): Pr
   sse.end();
 }
 
+const VERTEX_ROUTE = /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/;
+
 /** Handles an Anthropic Messages request; returns false when the path is not one of ours. */
 export async function handleAnthropic(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<boolean> {
-  if (req.method !== 'POST' || url.pathname !== '/v1/messages') return false;
+  if (req.method !== 'POST') return false;
+  const vertex = VERTEX_ROUTE.exec(url.pathname);
+  if (url.pathname !== '/v1/messages' && !vertex) return false;
   const scenario = scenarioOf(req);
   if (sendScenarioError(res, scenario, `anthropic:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
   let parsed: Body;
@@ -103,6 +109,7 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
     sendJson(res, 400, errorBody(400, 'Invalid JSON body'));
     return true;
   }
+  if (vertex) parsed = { ...parsed, model: decodeURIComponent(vertex[1]!), stream: vertex[2] === 'streamRawPredict' };
   if (scenario.delayMs) await sleep(scenario.delayMs);
   await messages(res, parsed, scenario);
   return true;

@@ -3,6 +3,7 @@ import type { DiskQueue, QueueBatch } from '../queue/index.ts';
 import type { Exporter, PipelineBatch, Span } from '../model.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 import type { GroupLog } from './group-log.ts';
+import type { WorkflowLog } from './workflow-log.ts';
 import { emptyBatch, ExportFailure, type Pipeline } from './pipeline.ts';
 import { recordCallMetrics } from '../processors/price.ts';
 
@@ -16,6 +17,10 @@ export interface ConsumerOptions {
   groupLog: GroupLog;
   /** Lowest batch sequence still feeding buffered state (the workflow processor); Infinity when none. */
   oldestOpenSequence?: () => number;
+  /** Told the queue position of each batch before it is processed (the workflow processor, for replays). */
+  beforeProcess?: (position: number | undefined) => void;
+  /** Records which workflow rows were exported, so a replay does not count their spans twice. */
+  workflowLog?: WorkflowLog;
   /** How often buffered processors get a chance to flush on time when no data arrives (ms). */
   tickMs?: number;
   /** Records per pipeline batch at most. */
@@ -24,6 +29,8 @@ export interface ConsumerOptions {
   maxBytes?: number;
   metrics?: CollectorMetrics;
   log?: (message: string) => void;
+  /** Called when the loop stops on an error it cannot get past (the queue or its logs failing). */
+  onFatal?: (error: unknown) => void;
   /** Backoff between attempts to export a batch again after a failure (ms). */
   retryDelayMs?: (attempt: number) => number;
 }
@@ -37,6 +44,8 @@ interface Processed {
   batch: PipelineBatch;
   /** Queue position after the batch's records; undefined for a timer tick. */
   position: number | undefined;
+  /** Every span processed so far came from records before this position. */
+  coveredPosition: number;
   sequence: number;
   /** The workflow processor's oldest open batch right after this batch was processed. */
   oldestOpen: number;
@@ -59,6 +68,8 @@ export class QueueConsumer {
   private replayEnds: number[];
   /** Batches processed so far; compared with the workflow processor's sequence. */
   private batches = 0;
+  /** End position of the last batch of records processed. */
+  private lastPosition = -1;
 
   constructor(options: ConsumerOptions) {
     this.o = options;
@@ -66,7 +77,13 @@ export class QueueConsumer {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop ??= this.run().catch((err: unknown) => {
+      // Only storage failures of the queue or its logs get here; nothing more can be made durable.
+      this.o.onFatal?.(err);
+      throw err;
+    });
+    // The rejection is reported through onFatal; drain()/abortNow() see it too.
+    this.loop.catch(() => undefined);
   }
 
   /** Reads until the queue is drained (after `queue.stopAccepting()`), then flushes buffered processors. */
@@ -75,6 +92,7 @@ export class QueueConsumer {
     await this.loop;
     const flushed = await this.o.pipeline.flush();
     await this.exportWithRetry(flushed);
+    await this.o.workflowLog?.record(flushed.workflows, this.lastPosition);
     await this.ackReady(Infinity);
   }
 
@@ -143,16 +161,27 @@ export class QueueConsumer {
         }
       }
     }
-    batch = await this.o.pipeline.process(batch);
+    if (group) this.lastPosition = group.position;
+    this.o.beforeProcess?.(group?.position);
+    try {
+      batch = await this.o.pipeline.process(batch);
+    } catch (err) {
+      // A processor failing on some input must not wedge the collector: the batch is dropped,
+      // counted and logged, and everything after it flows on.
+      this.o.metrics?.processingErrors.inc();
+      this.o.log?.(`spendtrace collector: dropping a batch of ${batch.spans.length} spans a processor failed on: ${(err as Error).stack ?? String(err)}`);
+      batch = emptyBatch();
+    }
     this.batches++;
     if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
     // Taken now: traces flushed by a later batch have their rows in that later export.
     const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
-    return { batch, position: group?.position, sequence: this.batches, oldestOpen };
+    return { batch, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen };
   }
 
   private async finish(p: Processed): Promise<void> {
     await this.exportWithRetry(p.batch);
+    await this.o.workflowLog?.record(p.batch.workflows, p.coveredPosition);
     if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence });
     await this.ackReady(p.oldestOpen);
     this.updateQueueGauges();
@@ -184,6 +213,7 @@ export class QueueConsumer {
     await this.o.queue.ack(position);
     this.acked = position;
     await this.o.groupLog.acknowledged(position);
+    await this.o.workflowLog?.acknowledged(position);
   }
 
   private updateQueueGauges(): void {

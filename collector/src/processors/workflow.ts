@@ -49,10 +49,13 @@ export const DEFAULT_WORKFLOW_OPTIONS: WorkflowOptions = {
 /** What is remembered of a flushed trace: enough to number delta rows and keep their sums exact. */
 interface FlushedTrace {
   revisions: number;
+  /** -1n when unknown (rows written by a previous run). */
   first: bigint;
   last: bigint;
   identity: Identity;
 }
+
+const NO_IDENTITY: Identity = { rootSpanName: '', serviceName: '', environment: '', workflowName: '', agentName: '', feature: '', userId: '', customerId: '' };
 
 interface Identity {
   rootSpanName: string;
@@ -190,6 +193,10 @@ export class WorkflowProcessor implements Processor {
   evicted = 0;
   /** Counts batches processed; lets the consumer tell which batches still feed an open trace. */
   sequence = 0;
+  /** Queue position of the batch being processed (undefined outside a queue). */
+  private position: number | undefined;
+  /** Traces whose rows a previous run exported: spans from records before `position` are already counted. */
+  private readonly alreadyCounted = new Map<string, { position: number }>();
 
   constructor(options: Partial<WorkflowOptions> = {}, metrics?: CollectorMetrics) {
     this.options = { ...DEFAULT_WORKFLOW_OPTIONS, ...options };
@@ -205,6 +212,23 @@ export class WorkflowProcessor implements Processor {
 
   get openTraces(): number {
     return this.open.size;
+  }
+
+  /**
+   * Before replaying the queue after a restart: the traces whose rows were already exported, with the
+   * queue position their sums cover. Replayed spans from before that position are not counted again;
+   * later ones add delta rows numbered after the exported revisions.
+   */
+  preloadExported(exported: ReadonlyMap<string, { revisions: number; position: number }>): void {
+    for (const [traceId, e] of exported) {
+      this.alreadyCounted.set(traceId, { position: e.position });
+      this.remember(traceId, { revisions: e.revisions, first: -1n, last: -1n, identity: NO_IDENTITY });
+    }
+  }
+
+  /** The queue position (end) of the batch about to be processed. */
+  setBatchPosition(position: number | undefined): void {
+    this.position = position;
   }
 
   /**
@@ -226,6 +250,7 @@ export class WorkflowProcessor implements Processor {
       for (const c of batch.calls) callsBySpan.set(c.traceId + c.spanId, c);
     }
     for (const span of batch.spans) {
+      if (this.alreadyCounted.size > 0 && this.isAlreadyCounted(span.traceId)) continue;
       let sums = this.open.get(span.traceId);
       if (!sums) {
         sums = new TraceSums(span.traceId, nowMs, sequence);
@@ -241,6 +266,14 @@ export class WorkflowProcessor implements Processor {
     this.flushDue(nowMs, batch);
     this.updateGauges();
     return batch;
+  }
+
+  private isAlreadyCounted(traceId: string): boolean {
+    const counted = this.alreadyCounted.get(traceId);
+    if (!counted) return false;
+    if (this.position !== undefined && this.position <= counted.position) return true;
+    this.alreadyCounted.delete(traceId);
+    return false;
   }
 
   flush(): PipelineBatch {
@@ -285,10 +318,11 @@ export class WorkflowProcessor implements Processor {
       row = makeRow(sums, 0, identity, sums.first, sums.last, sums.last - sums.first);
       this.remember(sums.traceId, { revisions: 1, first: sums.first, last: sums.last, identity });
     } else {
-      const first = sums.first < previous.first ? sums.first : previous.first;
-      const last = sums.last > previous.last ? sums.last : previous.last;
+      const known = previous.first >= 0n;
+      const first = known && previous.first < sums.first ? previous.first : sums.first;
+      const last = known && previous.last > sums.last ? previous.last : sums.last;
       // Each delta carries how much the trace's duration grew, so the durations sum to the total.
-      const growth = last - first - (previous.last - previous.first);
+      const growth = known ? last - first - (previous.last - previous.first) : 0n;
       const merged = mergeIdentity(previous.identity, identity);
       row = makeRow(sums, previous.revisions, merged, first, last, growth);
       this.remember(sums.traceId, { revisions: previous.revisions + 1, first, last, identity: merged });

@@ -107,7 +107,7 @@ describe('top-level instrument()', () => {
     const client = instrument(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 }));
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
     expect(onlySpan(telemetry.spans(), 'chat gpt-4o-mini').attributes['gen_ai.provider.name']).toBe('openai');
-    expect(() => instrument({ query: () => 1 })).toThrow('instrument() does not recognise this client (Object); supported: openai, @anthropic-ai/sdk');
+    expect(() => instrument({ query: () => 1 })).toThrow('instrument() does not recognise this client (Object); supported: openai, @anthropic-ai/sdk, @google/genai, @aws-sdk/client-bedrock-runtime');
     expect(() => instrument(undefined)).toThrow(TypeError);
   });
 });

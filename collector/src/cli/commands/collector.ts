@@ -90,5 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Exiting lets a supervisor restart the collector; the queue replays what was not exported.
+    collector.failed.catch(() => resolve(1));
   });
 }

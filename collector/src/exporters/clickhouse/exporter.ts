@@ -16,6 +16,10 @@
  *   a stale token swallow later inserts.
  * - `export(batch)` resolves once every row of the batch is committed, and rejects with the
  *   insert's error if a row could not be (non-retryable error, or retries exhausted).
+ * - Format: rows are encoded in `export()` straight to TabSeparated lines (./rows.ts) and sent with
+ *   an explicit column list. TabSeparated costs ClickHouse less to parse than JSONEachRow and is
+ *   smaller; building the lines as strings, without row objects and JSON.stringify, is most of the
+ *   exporter's own time (bench/clickhouse-export.bench.ts measures it against raw INSERTs).
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -215,15 +219,22 @@ export class ClickHouseExporter implements Exporter {
         let end = start;
         let bytes = 0;
         const tickets = new Set<Ticket>();
+        let last: Ticket | undefined;
         while (end < pending.lines.length && end - start < this.#batch.maxRows) {
           const size = pending.lines[end]!.length + 1;
           if (end > start && bytes + size > this.#batch.maxBytes) break;
           bytes += size;
-          tickets.add(pending.tickets[end]!);
+          // An export's rows are contiguous: one Set insertion per export, not per row.
+          const ticket = pending.tickets[end]!;
+          if (ticket !== last) tickets.add((last = ticket));
           end++;
         }
         for (const ticket of tickets) ticket.chunks++;
-        chunks.push({ table, body: pending.lines.slice(start, end).join('\n') + '\n', rows: end - start, tickets });
+        // The trailing '' gives the body its final line feed inside the join: appending one after
+        // it would make a rope that hashing and the insert would each flatten (copy) again.
+        const lines = pending.lines.slice(start, end);
+        lines.push('');
+        chunks.push({ table, body: lines.join('\n'), rows: end - start, tickets });
         start = end;
       }
       this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
@@ -241,6 +252,8 @@ export class ClickHouseExporter implements Exporter {
           ...(this.#sleep ? { sleep: this.#sleep } : {}),
         });
         this.#telemetry.onRowsExported?.(chunk.table, chunk.rows);
+        // Committed: the text need not stay in memory while the flush's later chunks are inserted.
+        chunk.body = '';
         for (const ticket of chunk.tickets) {
           if (--ticket.chunks === 0 && !ticket.settled) {
             ticket.settled = true;
@@ -249,6 +262,7 @@ export class ClickHouseExporter implements Exporter {
         }
       } catch (err) {
         this.#telemetry.onFailed?.(chunk.table, chunk.rows, err);
+        chunk.body = '';
         const error = new ClickHouseExportError(chunk.table, chunk.rows, isRetryableError(err), err);
         for (const ticket of chunk.tickets) {
           ticket.chunks--;

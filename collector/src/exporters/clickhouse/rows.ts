@@ -57,11 +57,28 @@ function toJsonValue(value: AttrValue): unknown {
   return value;
 }
 
+/**
+ * Attribute keys come from a small vocabulary (semantic conventions), so their quoted form is
+ * remembered instead of escaped and allocated again for every span. Bounded, so a sender with
+ * unbounded key names cannot grow it without limit.
+ */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 10_000;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = quotedString(key) + ':';
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
+}
+
 /** A Map(LowCardinality(String), String) field: `{'key':'value',...}`. */
 export function attributesMap(attributes: Attributes): string {
   let out = '';
   for (const key in attributes) {
-    out += (out === '' ? '{' : ',') + quotedString(key) + ':' + quotedString(attributeToString(attributes[key] as AttrValue));
+    out += (out === '' ? '{' : ',') + quotedKey(key) + quotedString(attributeToString(attributes[key] as AttrValue));
   }
   return out === '' ? '{}' : out + '}';
 }

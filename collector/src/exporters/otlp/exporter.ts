@@ -171,7 +171,7 @@ export class OtlpForwardExporter implements Exporter {
     for (let attempt = 0; ; attempt++) {
       let delay: number;
       try {
-        const res = await fetch(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.o.timeoutMs) });
+        const res = await fetch(this.url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(this.o.timeoutMs) });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return;
         if (!RETRYABLE.has(res.status)) throw new PermanentError(`${this.url} answered ${res.status}`);

@@ -30,27 +30,70 @@ function snakeCase(key: string): string {
 }
 
 const KEYS = Object.keys(ATTRIBUTION_ATTRIBUTES) as AttributionKey[];
-const LOOKUPS: ReadonlyArray<[AttributionKey, readonly string[]]> = KEYS.map((key) => [
-  key,
-  [
+
+/**
+ * Every span attribute name that can carry an attribution value, with the key it fills and its rank
+ * (lower wins): our own name first, then the other dialects' names. One pass over a span's
+ * attributes with this index replaces probing dozens of names that are mostly absent.
+ */
+const SPAN_INDEX = new Map<string, { key: AttributionKey; rank: number }>();
+for (const key of KEYS) {
+  const names = [
     ATTRIBUTION_ATTRIBUTES[key],
     ...(DIALECT_FALLBACKS[key] ?? []),
     VERCEL_AI.TELEMETRY_METADATA_PREFIX + key,
     VERCEL_AI.TELEMETRY_METADATA_PREFIX + snakeCase(key),
     OPENLLMETRY.ASSOCIATION_PROPERTIES_PREFIX + key,
     OPENLLMETRY.ASSOCIATION_PROPERTIES_PREFIX + snakeCase(key),
-  ],
-]);
+  ];
+  names.forEach((name, rank) => {
+    if (!SPAN_INDEX.has(name)) SPAN_INDEX.set(name, { key, rank });
+  });
+}
+
+interface ResourceFacts {
+  attribution: Record<AttributionKey, string>;
+  serviceName: string;
+  environment: string;
+}
+
+/** Spans of one request share their Resource object, so its facts are read once per resource. */
+const resourceFacts = new WeakMap<object, ResourceFacts>();
+
+function factsOf(resource: Span['resource']): ResourceFacts {
+  let facts = resourceFacts.get(resource);
+  if (!facts) {
+    const a = resource.attributes;
+    const attribution = {} as Record<AttributionKey, string>;
+    for (const key of KEYS) attribution[key] = readString(a, ATTRIBUTION_ATTRIBUTES[key]);
+    facts = {
+      attribution,
+      serviceName: readString(a, ATTR_SERVICE_NAME),
+      environment: firstString(a, [ATTR_DEPLOYMENT_ENVIRONMENT_NAME, DEPRECATED_DEPLOYMENT_ENVIRONMENT]),
+    };
+    resourceFacts.set(resource, facts);
+  }
+  return facts;
+}
 
 /** Attribution of one call: span attributes first, then the resource (set once for a whole service). */
 export function readAttribution(span: Span): CallAttribution {
-  const out = {} as CallAttribution;
-  const resource = span.resource.attributes;
-  for (const [key, names] of LOOKUPS) {
-    out[key] = firstString(span.attributes, names) || readString(resource, ATTRIBUTION_ATTRIBUTES[key]);
+  const facts = factsOf(span.resource);
+  const out = { ...facts.attribution } as CallAttribution;
+  const ranks: Partial<Record<AttributionKey, number>> = {};
+  const attrs = span.attributes;
+  for (const name in attrs) {
+    const hit = SPAN_INDEX.get(name);
+    if (!hit) continue;
+    const value = readString(attrs, name);
+    if (value === '') continue;
+    const best = ranks[hit.key];
+    if (best !== undefined && best <= hit.rank) continue;
+    ranks[hit.key] = hit.rank;
+    out[hit.key] = value;
   }
-  out.serviceName = readString(resource, ATTR_SERVICE_NAME);
-  out.environment = readEnvironment(resource, span.attributes);
+  out.serviceName = facts.serviceName;
+  out.environment = facts.environment || readString(attrs, LANGFUSE.ENVIRONMENT);
   return out;
 }
 

@@ -14,6 +14,17 @@ export class NormalizeProcessor implements Processor {
   readonly name = 'normalize';
   /** Calls dropped because another instrumentation's span described the same call. */
   duplicateCalls = 0;
+  /**
+   * Calls with a response id from earlier batches (bounded, oldest forgotten first). The two spans
+   * of a doubly instrumented call end at different times, so an SDK's batch exporter may send them
+   * in different requests; the first one seen is kept.
+   */
+  private readonly recent = new Map<string, { spanId: string; parentSpanId: string }>();
+  private readonly maxRecent: number;
+
+  constructor(options: { maxRecentCalls?: number } = {}) {
+    this.maxRecent = options.maxRecentCalls ?? 100_000;
+  }
 
   process(batch: PipelineBatch): PipelineBatch {
     const calls: GenAICall[] = [];
@@ -21,10 +32,36 @@ export class NormalizeProcessor implements Processor {
       const reading = readCall(span.attributes);
       if (reading?.kind === 'call') calls.push(toCall(span, reading));
     }
-    const kept = collapseDoubleInstrumentation(calls);
+    const kept = this.dropSeenEarlier(collapseDoubleInstrumentation(calls));
     this.duplicateCalls += calls.length - kept.length;
-    batch.calls.push(...kept);
+    for (const c of kept) batch.calls.push(c);
     return batch;
+  }
+
+  private dropSeenEarlier(calls: GenAICall[]): GenAICall[] {
+    let out: GenAICall[] | undefined;
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
+      if (c.responseId === '') {
+        out?.push(c);
+        continue;
+      }
+      const key = `${c.traceId}/${c.responseId}`;
+      const earlier = this.recent.get(key);
+      if (earlier && (earlier.spanId === c.parentSpanId || earlier.parentSpanId === c.spanId)) {
+        out ??= calls.slice(0, i);
+        continue;
+      }
+      if (!earlier) {
+        this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
+        if (this.recent.size > this.maxRecent) {
+          const oldest = this.recent.keys().next().value;
+          if (oldest !== undefined) this.recent.delete(oldest);
+        }
+      }
+      out?.push(c);
+    }
+    return out ?? calls;
   }
 }
 

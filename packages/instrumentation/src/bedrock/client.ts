@@ -6,7 +6,7 @@
 /** The configuration fields read; every one may be missing or of another type. */
 interface ClientLike {
   initConfig?: { region?: unknown; endpoint?: unknown };
-  config?: { region?: unknown; endpoint?: unknown };
+  config?: { region?: unknown; endpoint?: unknown; isCustomEndpoint?: unknown };
 }
 
 export interface BedrockTarget {
@@ -46,7 +46,9 @@ function endpointAttributes(endpoint: unknown): { serverAddress?: string; server
 export function targetOf(client: unknown): BedrockTarget | Promise<BedrockTarget> {
   const c = (client ?? {}) as ClientLike;
   const region = c.initConfig?.region ?? c.config?.region;
-  const endpoint = c.initConfig?.endpoint;
+  // Releases before `initConfig` (3.5xx) only keep the resolved config, where a custom endpoint is
+  // a provider function flagged by `isCustomEndpoint` (without the flag it is the rule-based one).
+  const endpoint = c.initConfig ? c.initConfig.endpoint : c.config?.isCustomEndpoint === true ? c.config.endpoint : undefined;
   if (typeof region !== 'function' && typeof endpoint !== 'function') return buildTarget(region, endpoint);
   return Promise.all([settle(region), settle(endpoint)]).then(([r, e]) => buildTarget(r, e));
 }

@@ -114,9 +114,8 @@ export class BedrockInstrumentation extends GenAIInstrumentationBase<BedrockInst
       const c = client as { send?: unknown; middlewareStack?: unknown } | null;
       if (typeof c?.send !== 'function' || typeof c.middlewareStack !== 'object') return false;
       if (isWrapped(c.send)) return true;
-      const traced = this.wrapSend(c.send as AnyFunction);
-      Object.defineProperty(traced, '__wrapped', { value: true });
-      Object.defineProperty(c, 'send', { value: traced, writable: true, configurable: true, enumerable: false });
+      // A traced own `send` on this instance, marked as wrapped so instrumenting it again is a no-op.
+      this._wrap(c as { send: AnyFunction }, 'send', (original) => this.wrapSend(original as AnyFunction) as never);
       return true;
     } catch (error) {
       this._diag.warn('@aws-sdk/client-bedrock-runtime: instrumentClient failed; the client is not traced', error);

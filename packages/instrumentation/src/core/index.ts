@@ -26,7 +26,7 @@
 export type { SpendtraceInstrumentationConfig } from './config.ts';
 export { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.ts';
 export { GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
-export { GenAICall, GenAIRecorder, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
+export { GenAICall, GenAIRecorder, GenAIResponseError, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
 export { hookAPIPromise, observeStream, StreamAbortedError } from './stream.ts';
 export { traceAPIPromiseMethod } from './wrap.ts';

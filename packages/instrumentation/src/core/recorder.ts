@@ -348,10 +348,26 @@ export function setCostAttributes(target: Attributes, cost: CostResult | undefin
 }
 
 /**
+ * A failure the provider reported inside an otherwise successful response (e.g. a `response.failed`
+ * stream event), with the provider's own error code as its `error.type`.
+ */
+export class GenAIResponseError extends Error {
+  /** The value for `error.type`. */
+  readonly type: string;
+
+  constructor(type: string, message: string) {
+    super(message);
+    this.name = 'GenAIResponseError';
+    this.type = type;
+  }
+}
+
+/**
  * `error.type`: the error's class name (e.g. `RateLimitError`, `APIUserAbortError`), which the SDKs
  * keep stable and low in cardinality; `_OTHER` when there is none.
  */
 export function errorTypeOf(error: unknown): string {
+  if (error instanceof GenAIResponseError) return error.type;
   if (error instanceof Error) {
     const name = error.constructor?.name;
     return name && name !== 'Object' ? name : error.name || '_OTHER';

@@ -13,30 +13,44 @@ export interface StreamObserver<Chunk> {
   onChunk(chunk: Chunk): boolean | void;
   /** What was seen so far, as the call's outcome; called once when the stream ends, breaks or fails. */
   outcome(): GenAICallOutcome;
+  /**
+   * A failure the stream reported in its events while the SDK ended it normally (e.g. a Responses
+   * API `response.failed` event); called once at the end, and the call then fails with it.
+   */
+  failure?(): Error | undefined;
 }
 
 /**
  * Makes `stream` report to `call` while the caller iterates it, and returns the same object.
  *
  * The SDK's stream object is kept (its controller, `tee`, `toReadableStream` and type stay) and only
- * its async iterator is shadowed on the instance: each chunk is handed to the caller as soon as the
- * SDK yields it, nothing is buffered. The call ends once: at the end of the stream, on an early
+ * its iterator is shadowed on the instance: each chunk is handed to the caller as soon as the SDK
+ * yields it, nothing is buffered. The openai and Anthropic `Stream` classes keep their iterator
+ * factory in an `iterator` field that both `[Symbol.asyncIterator]()` and `tee()` call, so that field
+ * is the one observed when present (a teed stream is then observed once, below both branches);
+ * otherwise `[Symbol.asyncIterator]` is. The call ends once: at the end of the stream, on an early
  * `break` (`return()`), or with an error when the SDK throws (abort, disconnect, bad event).
  */
 export function observeStream<S extends AsyncIterable<unknown>>(stream: S, call: GenAICall, observer: StreamObserver<ChunkOf<S>>): S {
   try {
-    const iterate = stream[Symbol.asyncIterator];
+    const holder = stream as unknown as { iterator?: unknown };
+    const field = Object.hasOwn(stream, 'iterator') && typeof holder.iterator === 'function';
+    const iterate = (field ? holder.iterator : stream[Symbol.asyncIterator]) as ((this: unknown, ...args: unknown[]) => AsyncIterator<ChunkOf<S>>) | undefined;
     if (typeof iterate !== 'function') {
-      call.end(observer.outcome());
+      call.end(safeOutcome(observer as StreamObserver<unknown>));
       return stream;
     }
-    Object.defineProperty(stream, Symbol.asyncIterator, {
-      configurable: true,
-      writable: true,
-      value: function observedIterator(this: S): AsyncIterator<ChunkOf<S>> {
-        return observeIterator(iterate.call(this) as AsyncIterator<ChunkOf<S>>, call, observer, () => wasAborted(this));
-      },
-    });
+    let observing = false;
+    const observed = function observedIterator(this: unknown, ...args: unknown[]): AsyncIterator<ChunkOf<S>> {
+      const inner = iterate.apply(this, args);
+      // Only the first iteration is the call's: the SDK refuses a second one (a consumed stream),
+      // and that refusal must not fail a call whose first iteration is still running.
+      if (observing) return inner;
+      observing = true;
+      return observeIterator(inner, call, observer, () => wasAborted(stream));
+    };
+    if (field) holder.iterator = observed;
+    else Object.defineProperty(stream, Symbol.asyncIterator, { configurable: true, writable: true, value: observed });
   } catch (error) {
     reportInstrumentationError('observeStream', error);
   }
@@ -71,6 +85,15 @@ function safeOutcome(observer: StreamObserver<unknown>): GenAICallOutcome {
   }
 }
 
+function safeFailure(observer: StreamObserver<unknown>): Error | undefined {
+  try {
+    return observer.failure?.();
+  } catch (error) {
+    reportInstrumentationError('stream failure', error);
+    return undefined;
+  }
+}
+
 function observeIterator<Chunk>(
   inner: AsyncIterator<Chunk>,
   call: GenAICall,
@@ -79,7 +102,12 @@ function observeIterator<Chunk>(
 ): AsyncIterableIterator<Chunk> {
   const complete = (): void => {
     if (call.ended) return;
-    if (aborted()) call.fail(new StreamAbortedError(), safeOutcome(observer as StreamObserver<unknown>));
+    if (aborted()) {
+      call.fail(new StreamAbortedError(), safeOutcome(observer as StreamObserver<unknown>));
+      return;
+    }
+    const failure = safeFailure(observer as StreamObserver<unknown>);
+    if (failure) call.fail(failure, safeOutcome(observer as StreamObserver<unknown>));
     else call.end(safeOutcome(observer as StreamObserver<unknown>));
   };
   const failWith = (error: unknown): void => {
@@ -138,16 +166,22 @@ function observeIterator<Chunk>(
 /**
  * Hooks the outcome of an SDK call that returns an `APIPromise` (openai, @anthropic-ai/sdk) while
  * handing the caller an object of the same class, so `withResponse()`, `asResponse()` and helpers
- * built on `_thenUnwrap` (e.g. `chat.completions.parse`) keep working.
+ * built on `_thenUnwrap` (e.g. `chat.completions.parse`) keep working. The body is never read
+ * earlier than the caller reads it, and the call ends exactly once on every path:
  *
- * `onResult` runs when the caller consumes the parsed result and may return a replacement of the
- * same shape (the observed stream); `onError` runs when the request fails. The body is not read
- * earlier than the caller reads it.
+ * - the caller reads the parsed result (`await`, `then`, `parse()`, `withResponse()`): `onResult`
+ *   runs with it and may return a replacement of the same shape (the observed stream);
+ * - the request fails (HTTP error, network, abort) or the body cannot be parsed: `onError`;
+ * - the caller takes the raw `Response` with `asResponse()` and does not ask for the parsed result
+ *   by the time its own continuation has run: `onUnparsed`, because the body now belongs to the
+ *   caller and nothing more will be known (no usage, no cost). Asking for the parsed result right
+ *   after (`await p.asResponse(); await p`) still records the full outcome.
  */
 export function hookAPIPromise<T>(
   promise: T,
   onResult: (value: unknown) => unknown,
   onError: (error: unknown) => void,
+  onUnparsed: () => void = () => {},
 ): T {
   const apiPromise = promise as unknown as {
     _thenUnwrap?: (transform: (data: unknown, props: unknown) => unknown) => unknown;
@@ -158,7 +192,9 @@ export function hookAPIPromise<T>(
     // Failures before a body arrives (HTTP errors, network, abort) reject the raw response;
     // observing them there does not start body parsing.
     apiPromise.asResponse().then(undefined, onError);
-    return apiPromise._thenUnwrap((data) => onResult(data)) as T;
+    const hooked = apiPromise._thenUnwrap((data) => onResult(data));
+    observeBodyUse(hooked as BodyUser, onError, onUnparsed);
+    return hooked as T;
   }
   if (typeof apiPromise?.then === 'function') {
     diag.debug('spendtrace: SDK call did not return an APIPromise; observing it as a plain promise');
@@ -168,4 +204,50 @@ export function hookAPIPromise<T>(
     }) as T;
   }
   return promise;
+}
+
+interface BodyUser {
+  parse?: (this: unknown) => Promise<unknown>;
+  asResponse?: (this: unknown) => Promise<unknown>;
+}
+
+/**
+ * Shadows `parse` and `asResponse` on one `APIPromise` instance (its `then`, `catch`, `finally` and
+ * `withResponse` all go through `this.parse()`), to learn whether and how the caller uses the body.
+ */
+function observeBodyUse(hooked: BodyUser, onError: (error: unknown) => void, onUnparsed: () => void): void {
+  const parse = hooked?.parse;
+  const asResponse = hooked?.asResponse;
+  if (typeof parse !== 'function' || typeof asResponse !== 'function') return;
+  let parseRequested = false;
+  Object.defineProperty(hooked, 'parse', {
+    configurable: true,
+    writable: true,
+    value: function parseObserved(this: unknown): Promise<unknown> {
+      const parsed = parse.call(this);
+      if (!parseRequested) {
+        parseRequested = true;
+        // A body that fails to parse (malformed JSON, a proxy's HTML page) ends the call as failed.
+        parsed.then(undefined, onError);
+      }
+      return parsed;
+    },
+  });
+  Object.defineProperty(hooked, 'asResponse', {
+    configurable: true,
+    writable: true,
+    value: function asResponseObserved(this: unknown): Promise<unknown> {
+      const response = asResponse.call(this);
+      if (!parseRequested) {
+        response.then(
+          () => {
+            // One macrotask later the caller's continuation after `await asResponse()` has run.
+            if (!parseRequested) setImmediate(() => parseRequested || onUnparsed());
+          },
+          () => {},
+        );
+      }
+      return response;
+    },
+  });
 }

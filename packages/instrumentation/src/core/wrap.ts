@@ -46,7 +46,13 @@ export function traceAPIPromiseMethod(
       throw error;
     }
     try {
-      return hookAPIPromise(result, finish, (error) => call.fail(error));
+      return hookAPIPromise(
+        result,
+        finish,
+        (error) => call.fail(error),
+        // The caller took the raw response: the call succeeded, its usage is in a body we do not read.
+        () => call.end({}),
+      );
     } catch (error) {
       reportInstrumentationError(`${where} response`, error);
       return result;

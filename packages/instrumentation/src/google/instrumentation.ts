@@ -127,11 +127,10 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
       const found = methodsOf(models);
       const recognised = found.length > 0;
       for (const { name, kind } of found) {
-        const current = models[name];
-        if (isWrapped(current)) continue;
-        const traced = this.wrapMethod(current as AnyFunction, kind);
-        Object.defineProperty(traced, '__wrapped', { value: true });
-        Object.defineProperty(models, name, { value: traced, writable: true, configurable: true, enumerable: false });
+        if (isWrapped(models[name])) continue;
+        // Defines a traced own property on this instance (the prototype's method stays as it is),
+        // marked as wrapped, so a second instrumentClient of the same client is a no-op.
+        this._wrap(models, name, (original) => this.wrapMethod(original as AnyFunction, kind) as never);
       }
       if (!recognised) this._diag.warn('@google/genai: client has no recognised Models methods; it is not traced');
       return recognised;

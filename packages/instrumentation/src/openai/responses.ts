@@ -6,7 +6,7 @@ import {
   ATTR_OPENAI_REQUEST_SERVICE_TIER,
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
 } from '@spendtrace/semconv';
-import { canonicalUsage, numberOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, GenAIResponseError, numberOrUndefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
 
 type Params = Record<string, unknown>;
@@ -78,18 +78,38 @@ export function responsesOutcome(response: unknown): GenAICallOutcome {
   };
 }
 
-/** Watches Responses API stream events; the final `response.*` event carries the whole response. */
+/**
+ * Watches Responses API stream events; the final `response.*` event carries the whole response.
+ * A stream can end normally and still report a failure: a `response.failed` event (the response's
+ * `error`) or an `error` event the SDK passes through. The call then fails with that error.
+ */
 export class ResponsesStreamObserver implements StreamObserver<unknown> {
   private latest: ResponseLike | undefined;
+  private failed: GenAIResponseError | undefined;
 
   onChunk(raw: unknown): void {
-    const event = raw as { type?: unknown; response?: ResponseLike };
-    if (event && typeof event === 'object' && event.response && typeof event.type === 'string' && event.type.startsWith('response.')) {
+    const event = raw as { type?: unknown; response?: ResponseLike & { error?: unknown }; code?: unknown; message?: unknown };
+    if (!event || typeof event !== 'object' || typeof event.type !== 'string') return;
+    if (event.response && event.type.startsWith('response.')) {
       this.latest = event.response;
+      if (event.type === 'response.failed') this.failed ??= responseError(event.response.error, 'response.failed');
+    } else if (event.type === 'error') {
+      this.failed ??= responseError(event, 'error');
     }
   }
 
   outcome(): GenAICallOutcome {
     return this.latest ? responsesOutcome(this.latest) : {};
   }
+
+  failure(): Error | undefined {
+    return this.failed;
+  }
+}
+
+/** The API's error code (e.g. `server_error`, `rate_limit_exceeded`) as `error.type`, else the event type. */
+function responseError(error: unknown, eventType: string): GenAIResponseError {
+  const e = (error ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' && e.code !== '' ? e.code : eventType;
+  return new GenAIResponseError(code, typeof e.message === 'string' ? e.message : `the response stream reported ${eventType}`);
 }
