@@ -17,8 +17,9 @@
  *
  * Knobs: BENCH_ROUNDS, BENCH_CALLS, BENCH_STREAM_CALLS, BENCH_WARMUP; BENCH_ONLY=spendtrace,...;
  * BENCH_EXPORTER=none (drop spans instead of exporting); BENCH_SPENDTRACE_CONFIG (JSON options);
- * BENCH_SPENDTRACE_SRC=/path/to/src (measure another copy of the package sources, e.g. a previous
- * revision, as the contender `spendtrace`); BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * BENCH_SPENDTRACE_SRC=/path/to/src (measure another copy of the package sources as `spendtrace`);
+ * BENCH_COMPARE_SRC=/path/to/src (add `spendtrace-compare`, e.g. a previous revision's sources,
+ * interleaved with the others: before/after in one run); BENCH_CHILD_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
  * (Node options for the children, e.g. to profile them).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,13 +28,15 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const ALL_CONTENDERS = ['baseline', 'spendtrace', 'otel-contrib', 'traceloop'] as const;
+const ALL_CONTENDERS = ['baseline', 'spendtrace', 'otel-contrib', 'traceloop', 'spendtrace-compare'] as const;
 /** BENCH_ONLY=spendtrace,otel-contrib narrows the run (the baseline always runs). */
-const CONTENDERS = ALL_CONTENDERS.filter((c) => c === 'baseline' || !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c));
+const CONTENDERS = ALL_CONTENDERS.filter(
+  (c) => c === 'baseline' || (c === 'spendtrace-compare' ? Boolean(process.env.BENCH_COMPARE_SRC) : !process.env.BENCH_ONLY || process.env.BENCH_ONLY.split(',').includes(c)),
+);
 type Contender = (typeof ALL_CONTENDERS)[number];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const CALLS = Number(process.env.BENCH_CALLS ?? 400);
-const STREAM_CALLS = Number(process.env.BENCH_STREAM_CALLS ?? 150);
+const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
+const STREAM_CALLS = Number(process.env.BENCH_STREAM_CALLS ?? 300);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 100);
 
 interface ChildResult {
@@ -111,8 +114,10 @@ async function child(contender: Contender, providerUrl: string, sinkUrl: string)
     instrumentation.setTracerProvider(tracerProvider);
     instrumentation.setMeterProvider(meterProvider);
   };
-  if (contender === 'spendtrace') {
-    const src = process.env.BENCH_SPENDTRACE_SRC ?? fileURLToPath(new URL('../packages/instrumentation/src', import.meta.url));
+  if (contender === 'spendtrace' || contender === 'spendtrace-compare') {
+    const src =
+      (contender === 'spendtrace-compare' ? process.env.BENCH_COMPARE_SRC : process.env.BENCH_SPENDTRACE_SRC) ??
+      fileURLToPath(new URL('../packages/instrumentation/src', import.meta.url));
     const { OpenAIInstrumentation } = (await import(`${src}/openai/index.ts`)) as typeof import('../packages/instrumentation/src/openai/index.ts');
     // BENCH_SPENDTRACE_CONFIG (JSON) tries other options, e.g. {"includeUsageInStream":false}.
     const config = JSON.parse(process.env.BENCH_SPENDTRACE_CONFIG ?? '{}') as object;
@@ -214,14 +219,19 @@ async function parent(): Promise<void> {
       );
     }
     if (overheads.spendtrace && overheads['otel-contrib'] && overheads.traceloop) {
-      const ratios = overheads.spendtrace.map((ours, round) => ours / Math.min(overheads['otel-contrib']![round]!, overheads.traceloop![round]!));
-      const ratio = median(ratios);
-      const ratioOfMedians = overhead.spendtrace! / Math.min(overhead['otel-contrib']!, overhead.traceloop!);
+      // The headline is the ratio of the median overheads; the per-round ratios (each against the
+      // lighter other of its own round) give the noise estimate as their interquartile range.
+      const ratio = overhead.spendtrace! / Math.min(overhead['otel-contrib']!, overhead.traceloop!);
+      const ratios = overheads.spendtrace.map((ours, round) => ours / Math.min(overheads['otel-contrib']![round]!, overheads.traceloop![round]!)).sort((a, b) => a - b);
+      const quartile = (q: number) => ratios[Math.min(ratios.length - 1, Math.max(0, Math.round(q * (ratios.length - 1))))]!;
       process.stdout.write(
-        `  spendtrace overhead / lighter other overhead = ${ratio.toFixed(2)} (median of per-round ratios, range ${Math.min(...ratios).toFixed(2)}…${Math.max(...ratios).toFixed(2)}; ratio of medians ${ratioOfMedians.toFixed(2)}; target ≤ 0.5)\n`,
+        `  spendtrace overhead / lighter other overhead = ${ratio.toFixed(2)} (per-round ratios: median ${median(ratios).toFixed(2)}, interquartile ${quartile(0.25).toFixed(2)}…${quartile(0.75).toFixed(2)}; target ≤ 0.5)\n`,
       );
-      summary[key] = { baseline: base, overhead, ratioToLighter: ratio, ratioRange: [Math.min(...ratios), Math.max(...ratios)], ratioOfMedians };
+      summary[key] = { baseline: base, overhead, ratioToLighter: ratio, perRoundRatioMedian: median(ratios), perRoundRatioIqr: [quartile(0.25), quartile(0.75)] };
     } else summary[key] = { baseline: base, overhead };
+    if (overheads['spendtrace-compare']) {
+      process.stdout.write(`  spendtrace / spendtrace-compare overhead = ${(overhead.spendtrace! / overhead['spendtrace-compare']!).toFixed(2)}\n`);
+    }
   }
   const spans = Object.fromEntries(CONTENDERS.map((c) => [c, results.get(c)?.[0]?.spans]));
   process.stdout.write(`\nspans exported per child run: ${JSON.stringify(spans)}\n${JSON.stringify(summary)}\n`);

@@ -55,7 +55,7 @@ export interface RunningCollector {
   failed: Promise<never>;
 }
 
-/** A process-wide cache: loading the shipped catalog parses a few hundred entries. */
+/** The shipped catalog (loaded once per process by the pricing package), or it with the user's overrides. */
 export async function loadPriceCatalog(overrides: string[]): Promise<PriceCatalog> {
   return overrides.length === 0 ? defaultCatalog() : loadCatalog({ overrideFiles: overrides });
 }
@@ -146,7 +146,17 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       } else if (name === 'otlp') {
         const o = config.exporters.otlp;
         exporters.push(
-          new OtlpForwardExporter({ endpoint: o.endpoint, headers: o.headers, compression: o.compression, timeoutMs: o.timeoutMs, retry: o.retry, holdRootsMs: o.holdRootsMs, metrics, log }),
+          new OtlpForwardExporter({
+            endpoint: o.endpoint,
+            headers: o.headers,
+            compression: o.compression,
+            timeoutMs: o.timeoutMs,
+            retry: o.retry,
+            // Without the workflow processor no totals will ever come, so roots are not held.
+            holdRootsMs: workflow ? o.holdRootsMs : 0,
+            metrics,
+            log,
+          }),
         );
       }
     }

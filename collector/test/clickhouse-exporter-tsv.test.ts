@@ -76,7 +76,7 @@ let client: ClickHouseClient;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spendtrace-exporter-tsv-'));
   client = createClient({ connection: createEmbeddedConnection(dir) });
-  await migrate(client, { database: 't1' });
+  for (const database of ['t1', 't2']) await migrate(client, { database });
 });
 
 afterAll(async () => {
@@ -294,6 +294,32 @@ describe('TabSeparated rows through embedded ClickHouse', () => {
         tools: [],
       },
     ]);
+  });
+
+  it('cuts a flush into INSERTs by maxBytes and stores every row once', async () => {
+    const committed: Array<[string, number]> = [];
+    const exporter = createClickHouseExporter({
+      client,
+      database: 't2',
+      migrate: false,
+      batch: { maxBytes: 1 },
+      telemetry: { onRowsExported: (table, n) => committed.push([table, n]) },
+    });
+    const ids = ['c1', 'c2', 'c3'];
+    await Promise.all([
+      exporter.export({ spans: [], calls: ids.slice(0, 2).map((spanId) => call({ spanId })), workflows: [] }),
+      exporter.export({ spans: [span({ spanId: 's1' })], calls: [call({ spanId: 'c3' })], workflows: [] }),
+    ]);
+    await exporter.shutdown();
+    expect(committed).toEqual([
+      ['genai_calls', 1],
+      ['genai_calls', 1],
+      ['genai_calls', 1],
+      ['otel_traces', 1],
+    ]);
+    expect(await rows('SELECT span_id FROM t2.genai_calls ORDER BY span_id')).toEqual(ids.map((span_id) => ({ span_id })));
+    expect(await rows('SELECT sum(calls) AS calls FROM t2.genai_costs_hourly')).toEqual([{ calls: 3 }]);
+    expect(await rows('SELECT SpanId FROM t2.otel_traces')).toEqual([{ SpanId: 's1' }]);
   });
 
   it('encodes a span the same through a batch encoder and alone', () => {

@@ -13,7 +13,7 @@ import { startProviderServer, type ProviderServer } from '../providers/server.ts
 import { query, startCollectorProcess, tempDir, waitFor, writeConfig, type CollectorProcess } from './collector-process.ts';
 
 const run = promisify(execFile);
-const DRIVER = fileURLToPath(new URL('./drivers/openai-sdk-driver.ts', import.meta.url));
+const DRIVER = fileURLToPath(new URL('./drivers/sdk-driver.ts', import.meta.url));
 const catalog = defaultCatalog();
 
 interface CallRow {
@@ -124,5 +124,25 @@ describe('collector end to end with instrumented OpenAI SDK apps', () => {
       ['openai', 'chat', 'gpt-5.4-mini', 2000, 200, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
     ]);
     for (const r of rows) expect(r.cost_usd).toBeCloseTo(expectedCost(r), 12);
+  });
+
+  it('@spendtrace/instrumentation on the Anthropic SDK: input includes cache reads and writes exactly once', async () => {
+    const traceId = await drive('anthropic');
+    const rows = await waitFor(
+      () =>
+        query<{ provider: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cache_write_tokens: string; cost_usd: number; pricing_model: string; ts_ms: string }>(
+          collector.queryUrl,
+          `SELECT provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, pricing_model, toUnixTimestamp64Milli(timestamp) AS ts_ms FROM genai_calls WHERE trace_id = '${traceId}'`,
+        ),
+      (r) => r.length >= 1,
+    );
+    expect(rows.map((r) => [r.provider, Number(r.input_tokens), Number(r.output_tokens), Number(r.cache_read_tokens), Number(r.cache_write_tokens), r.pricing_model])).toEqual([
+      ['anthropic', 1000, 120, 300, 200, 'anthropic/claude-sonnet-4-5'],
+    ]);
+    const expected = catalog.cost(
+      { provider: 'anthropic', model: 'claude-sonnet-4-5', at: Number(rows[0]!.ts_ms) },
+      { inputTokens: 1000, outputTokens: 120, cacheReadTokens: 300, cacheWriteTokens: 200 },
+    ).breakdown!.total;
+    expect(rows[0]!.cost_usd).toBeCloseTo(expected, 12);
   });
 });

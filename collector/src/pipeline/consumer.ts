@@ -64,7 +64,6 @@ export class QueueConsumer {
   private loop: Promise<void> | undefined;
   private readonly pending: Pending[] = [];
   private acked = -1;
-  private stopping = false;
   private replayEnds: number[];
   /** Batches processed so far; compared with the workflow processor's sequence. */
   private batches = 0;
@@ -88,7 +87,6 @@ export class QueueConsumer {
 
   /** Reads until the queue is drained (after `queue.stopAccepting()`), then flushes buffered processors. */
   async drain(): Promise<void> {
-    this.stopping = true;
     await this.loop;
     const flushed = await this.o.pipeline.flush();
     await this.exportWithRetry(flushed);
@@ -98,7 +96,6 @@ export class QueueConsumer {
 
   /** Stops at once (tests of crash behaviour, or a fatal error): nothing more is read or acknowledged. */
   async abortNow(): Promise<void> {
-    this.stopping = true;
     this.abort.abort();
     await this.loop?.catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GenAIRecorder, hookAPIPromise, observeStream } from '../src/core/index.ts';
+import { errorTypeOf, GenAIRecorder, GenAIResponseError, hookAPIPromise, observeStream, setCostAttributes } from '../src/core/index.ts';
 import type { GenAICallOutcome } from '../src/core/index.ts';
 import { onlySpan, setupTelemetry } from './helpers.ts';
 
@@ -111,5 +111,33 @@ describe('GenAIRecorder', () => {
   it('names the span after the operation alone when the model is unknown', () => {
     recorder.start({ operation: 'embeddings', provider: 'openai', requestModel: undefined })!.end({});
     expect(telemetry.spans().map((s) => s.name)).toEqual(['embeddings']);
+  });
+});
+
+describe('cost and error attributes', () => {
+  it('leaves zero cost parts off the span and keeps the rest exact', () => {
+    const attributes: Record<string, unknown> = {};
+    const total = setCostAttributes(attributes as never, {
+      breakdown: { input: 0.25, cacheRead: 0, cacheWrite: 0, output: 1.5, reasoning: 0, total: 1.75 },
+      pricingModel: 'openai/gpt-x',
+      pricingVersion: 'v1',
+      flags: { unknownModel: false, adjustments: [] },
+    } as never);
+    expect(total).toBe(1.75);
+    expect(attributes).toEqual({
+      'gen_ai.usage.cost.amount': 1.75,
+      'gen_ai.usage.cost.currency': 'USD',
+      'gen_ai.usage.cost.source': 'local',
+      'spendtrace.cost.input': 0.25,
+      'spendtrace.cost.output': 1.5,
+      'spendtrace.pricing.model': 'openai/gpt-x',
+      'spendtrace.pricing.version': 'v1',
+    });
+  });
+
+  it('uses the provider error code of a GenAIResponseError as error.type and the class name otherwise', () => {
+    expect(errorTypeOf(new GenAIResponseError('server_error', 'failed'))).toBe('server_error');
+    expect(errorTypeOf(new RangeError('x'))).toBe('RangeError');
+    expect(errorTypeOf('text')).toBe('_OTHER');
   });
 });

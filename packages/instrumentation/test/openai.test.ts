@@ -26,15 +26,14 @@ const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.string
 function expectedCost(model: string, usage: CanonicalUsage, serviceTier = 'default'): Attributes {
   const cost = defaultCatalog().cost({ provider: 'openai', model, serviceTier }, usage);
   if (!cost.breakdown) throw new Error(`catalog has no price for ${model}`);
+  const b = cost.breakdown;
+  // Zero parts are left out of the span.
+  const parts = { input: b.input, cache_read: b.cacheRead, cache_write: b.cacheWrite, output: b.output, reasoning: b.reasoning };
   return {
-    'gen_ai.usage.cost.amount': cost.breakdown.total,
+    'gen_ai.usage.cost.amount': b.total,
     'gen_ai.usage.cost.currency': 'USD',
     'gen_ai.usage.cost.source': 'local',
-    'spendtrace.cost.input': cost.breakdown.input,
-    'spendtrace.cost.cache_read': cost.breakdown.cacheRead,
-    'spendtrace.cost.cache_write': cost.breakdown.cacheWrite,
-    'spendtrace.cost.output': cost.breakdown.output,
-    'spendtrace.cost.reasoning': cost.breakdown.reasoning,
+    ...Object.fromEntries(Object.entries(parts).filter(([, usd]) => usd !== 0).map(([part, usd]) => [`spendtrace.cost.${part}`, usd])),
     'spendtrace.pricing.model': cost.pricingModel,
     'spendtrace.pricing.version': cost.pricingVersion,
   };

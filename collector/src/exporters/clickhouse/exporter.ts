@@ -104,7 +104,11 @@ interface PendingTable {
 
 interface Chunk {
   table: string;
+  /** The rows, until the chunk's turn to be inserted comes. */
+  lines: string[];
+  /** The INSERT's text and deduplication token, made when its turn comes and kept for its retries. */
   body: string;
+  token: string;
   rows: number;
   tickets: Set<Ticket>;
 }
@@ -230,11 +234,7 @@ export class ClickHouseExporter implements Exporter {
           end++;
         }
         for (const ticket of tickets) ticket.chunks++;
-        // The trailing '' gives the body its final line feed inside the join: appending one after
-        // it would make a rope that hashing and the insert would each flatten (copy) again.
-        const lines = pending.lines.slice(start, end);
-        lines.push('');
-        chunks.push({ table, body: lines.join('\n'), rows: end - start, tickets });
+        chunks.push({ table, lines: pending.lines.slice(start, end), body: '', token: '', rows: end - start, tickets });
         start = end;
       }
       this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
@@ -246,7 +246,14 @@ export class ClickHouseExporter implements Exporter {
 
   async #insertChunks(chunks: Chunk[]): Promise<void> {
     for (const chunk of chunks) {
+      // Joined only now, so a flush holds one INSERT text at a time besides the rows. The trailing ''
+      // gives the text its final line feed inside the join: appending one afterwards would make a
+      // rope that hashing and the insert would each flatten (copy) again.
       try {
+        chunk.lines.push('');
+        chunk.body = chunk.lines.join('\n');
+        chunk.lines = [];
+        chunk.token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
         await withRetries(() => this.#insert(chunk), this.#retry, {
           onRetry: (attempt, error, delayMs) => this.#telemetry.onRetry?.(chunk.table, attempt, error, delayMs),
           ...(this.#sleep ? { sleep: this.#sleep } : {}),
@@ -276,9 +283,8 @@ export class ClickHouseExporter implements Exporter {
   }
 
   async #insert(chunk: Chunk): Promise<void> {
-    const token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
     const result = await this.#client.exec({
-      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT TabSeparated`,
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${chunk.token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT TabSeparated`,
       values: Readable.from([chunk.body]),
     });
     // Over HTTP the response body must be read for the socket to be reused.

@@ -9,7 +9,7 @@ import {
   VERCEL_AI,
   type AttributionKey,
 } from '@spendtrace/semconv';
-import type { Attributes, Span } from '../../model.ts';
+import type { Span } from '../../model.ts';
 import { firstString, readString } from '../attributes.ts';
 
 export type CallAttribution = Record<AttributionKey, string> & { serviceName: string; environment: string };
@@ -95,11 +95,4 @@ export function readAttribution(span: Span): CallAttribution {
   out.serviceName = facts.serviceName;
   out.environment = facts.environment || readString(attrs, LANGFUSE.ENVIRONMENT);
   return out;
-}
-
-export function readEnvironment(resource: Attributes, spanAttributes: Attributes): string {
-  return (
-    firstString(resource, [ATTR_DEPLOYMENT_ENVIRONMENT_NAME, DEPRECATED_DEPLOYMENT_ENVIRONMENT]) ||
-    readString(spanAttributes, LANGFUSE.ENVIRONMENT)
-  );
 }

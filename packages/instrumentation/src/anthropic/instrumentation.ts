@@ -1,8 +1,7 @@
-import { createContextKey } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
 import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
-import type { PreparedCall, SdkMethod, SpendtraceInstrumentationConfig } from '../core/index.ts';
+import type { CallGuard, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { messageOutcome, messagesInput, messagesRequestAttributes, messagesSystem, MessagesStreamObserver } from './messages.ts';
 import { anthropicProviderName, anthropicRegion } from './provider.ts';
@@ -18,7 +17,8 @@ export interface AnthropicInstrumentationConfig extends SpendtraceInstrumentatio
 
 type Resource = { _client?: unknown; create?: SdkMethod };
 
-const INSIDE_CALL = createContextKey('spendtrace anthropic call');
+/** Set while a traced call builds its request: a second patched layer (an instance and its prototype both patched) records nothing. */
+const INSIDE_CALL: CallGuard = { active: false };
 
 /**
  * Traces `@anthropic-ai/sdk`: `messages.create` (JSON and `stream: true`), the `messages.stream()`

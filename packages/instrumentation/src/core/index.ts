@@ -30,7 +30,7 @@ export { GenAICall, GenAIRecorder, GenAIResponseError, errorTypeOf, reportInstru
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
 export { hookAPIPromise, observeStream, StreamAbortedError } from './stream.ts';
 export { traceAPIPromiseMethod } from './wrap.ts';
-export type { PreparedCall, SdkMethod } from './wrap.ts';
+export type { CallGuard, PreparedCall, SdkMethod } from './wrap.ts';
 export type { StreamObserver } from './stream.ts';
 export { canonicalUsage, CatalogHolder, priceCall } from './pricing.ts';
 export type { PriceCatalog, UsageAdapter, UsageAdapterName } from './pricing.ts';

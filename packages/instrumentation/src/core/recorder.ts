@@ -39,7 +39,7 @@ import {
   COST_CURRENCY,
   COST_SOURCE,
 } from '@spendtrace/semconv';
-import type { CanonicalUsage, CostResult } from '@spendtrace/pricing';
+import type { CanonicalUsage, CostResult, PriceQuery } from '@spendtrace/pricing';
 import { attributionAttributes, metricAttributionAttributes } from './attribution-context.ts';
 import { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.ts';
 import type { SpendtraceInstrumentationConfig } from './config.ts';
@@ -251,16 +251,11 @@ export class GenAICall {
       if (model !== undefined) {
         // The tier the provider says it served beats the one requested (`auto` resolves to a real tier).
         const serviceTier = outcome.serviceTier ?? this.spec.serviceTier;
-        const cost = this.recorder.price(
-          {
-            provider: this.spec.provider,
-            model,
-            ...(this.spec.region !== undefined ? { region: this.spec.region } : {}),
-            ...(serviceTier !== undefined ? { serviceTier } : {}),
-            ...(this.spec.batch !== undefined ? { batch: this.spec.batch } : {}),
-          },
-          usage,
-        );
+        const query: PriceQuery = { provider: this.spec.provider, model };
+        if (this.spec.region !== undefined) query.region = this.spec.region;
+        if (serviceTier !== undefined) query.serviceTier = serviceTier;
+        if (this.spec.batch !== undefined) query.batch = this.spec.batch;
+        const cost = this.recorder.price(query, usage);
         costUsd = setCostAttributes(attributes, cost);
       }
     }
@@ -335,11 +330,13 @@ export function setCostAttributes(target: Attributes, cost: CostResult | undefin
   target[ATTR_GEN_AI_USAGE_COST_AMOUNT] = b.total;
   target[ATTR_GEN_AI_USAGE_COST_CURRENCY] = COST_CURRENCY;
   target[ATTR_GEN_AI_USAGE_COST_SOURCE] = COST_SOURCE.LOCAL;
-  target[ATTR_COST_INPUT] = b.input;
-  target[ATTR_COST_CACHE_READ] = b.cacheRead;
-  target[ATTR_COST_CACHE_WRITE] = b.cacheWrite;
-  target[ATTR_COST_OUTPUT] = b.output;
-  target[ATTR_COST_REASONING] = b.reasoning;
+  // Only the parts that cost something: a zero part adds bytes to every exported span and says
+  // nothing the usage attributes do not (no cache write tokens, no reasoning tokens).
+  if (b.input !== 0) target[ATTR_COST_INPUT] = b.input;
+  if (b.cacheRead !== 0) target[ATTR_COST_CACHE_READ] = b.cacheRead;
+  if (b.cacheWrite !== 0) target[ATTR_COST_CACHE_WRITE] = b.cacheWrite;
+  if (b.output !== 0) target[ATTR_COST_OUTPUT] = b.output;
+  if (b.reasoning !== 0) target[ATTR_COST_REASONING] = b.reasoning;
   if (cost.pricingModel !== undefined) target[ATTR_PRICING_MODEL] = cost.pricingModel;
   target[ATTR_PRICING_VERSION] = cost.pricingVersion;
   const adjustments = [...(cost.flags.tierApplied ? [`tier:${cost.flags.tierApplied}`] : []), ...cost.flags.adjustments];

@@ -164,18 +164,23 @@ function observeIterator<Chunk>(
 }
 
 /**
- * Hooks the outcome of an SDK call that returns an `APIPromise` (openai, @anthropic-ai/sdk) while
- * handing the caller an object of the same class, so `withResponse()`, `asResponse()` and helpers
- * built on `_thenUnwrap` (e.g. `chat.completions.parse`) keep working. The body is never read
- * earlier than the caller reads it, and the call ends exactly once on every path:
+ * Hooks the outcome of an SDK call that returns an `APIPromise` (openai, @anthropic-ai/sdk) and
+ * hands the caller that same object, so `withResponse()`, `asResponse()` and helpers built on
+ * `_thenUnwrap` (e.g. `chat.completions.parse`) keep working. The body is never read earlier than
+ * the caller reads it, and the call ends exactly once on every path:
  *
- * - the caller reads the parsed result (`await`, `then`, `parse()`, `withResponse()`): `onResult`
- *   runs with it and may return a replacement of the same shape (the observed stream);
+ * - the caller reads the parsed result (`await`, `then`, `parse()`, `withResponse()`, or a helper's
+ *   `_thenUnwrap`): `onResult` runs with it and may return a replacement of the same shape (the
+ *   observed stream);
  * - the request fails (HTTP error, network, abort) or the body cannot be parsed: `onError`;
- * - the caller takes the raw `Response` with `asResponse()` and does not ask for the parsed result
- *   by the time its own continuation has run: `onUnparsed`, because the body now belongs to the
+ * - the caller takes the raw `Response` with `asResponse()` and has not asked for the parsed
+ *   result once its own continuation has run: `onUnparsed`, because the body now belongs to the
  *   caller and nothing more will be known (no usage, no cost). Asking for the parsed result right
  *   after (`await p.asResponse(); await p`) still records the full outcome.
+ *
+ * Every way to the parsed result goes through the instance's `parseResponse` field, so wrapping
+ * that one field (and watching `responsePromise` for failures) costs two promise reactions per call
+ * and creates no second `APIPromise`.
  */
 export function hookAPIPromise<T>(
   promise: T,
@@ -183,18 +188,22 @@ export function hookAPIPromise<T>(
   onError: (error: unknown) => void,
   onUnparsed: () => void = () => {},
 ): T {
-  const apiPromise = promise as unknown as {
-    _thenUnwrap?: (transform: (data: unknown, props: unknown) => unknown) => unknown;
-    asResponse?: () => Promise<unknown>;
-    then?: unknown;
-  };
+  const apiPromise = promise as unknown as APIPromiseLike;
+  if (
+    typeof apiPromise?.then === 'function' &&
+    typeof apiPromise.asResponse === 'function' &&
+    Object.hasOwn(apiPromise, 'parseResponse') &&
+    typeof apiPromise.parseResponse === 'function' &&
+    typeof apiPromise.responsePromise?.then === 'function'
+  ) {
+    hookParseResponse(apiPromise, once(onResult), onError, onUnparsed);
+    return promise;
+  }
   if (typeof apiPromise?._thenUnwrap === 'function' && typeof apiPromise.asResponse === 'function') {
-    // Failures before a body arrives (HTTP errors, network, abort) reject the raw response;
-    // observing them there does not start body parsing.
+    // An APIPromise of another shape: a derived one sees the parsed result; the raw response
+    // rejects on failures before a body arrives.
     apiPromise.asResponse().then(undefined, onError);
-    const hooked = apiPromise._thenUnwrap((data) => onResult(data));
-    observeBodyUse(hooked as BodyUser, onError, onUnparsed);
-    return hooked as T;
+    return apiPromise._thenUnwrap((data) => onResult(data)) as T;
   }
   if (typeof apiPromise?.then === 'function') {
     diag.debug('spendtrace: SDK call did not return an APIPromise; observing it as a plain promise');
@@ -206,48 +215,64 @@ export function hookAPIPromise<T>(
   return promise;
 }
 
-interface BodyUser {
-  parse?: (this: unknown) => Promise<unknown>;
+interface APIPromiseLike {
+  then?: unknown;
+  responsePromise?: Promise<unknown>;
+  parseResponse?: (this: unknown, ...args: unknown[]) => unknown;
   asResponse?: (this: unknown) => Promise<unknown>;
+  _thenUnwrap?: (transform: (data: unknown, props: unknown) => unknown) => unknown;
 }
 
-/**
- * Shadows `parse` and `asResponse` on one `APIPromise` instance (its `then`, `catch`, `finally` and
- * `withResponse` all go through `this.parse()`), to learn whether and how the caller uses the body.
- */
-function observeBodyUse(hooked: BodyUser, onError: (error: unknown) => void, onUnparsed: () => void): void {
-  const parse = hooked?.parse;
-  const asResponse = hooked?.asResponse;
-  if (typeof parse !== 'function' || typeof asResponse !== 'function') return;
+/** `onResult` for the first result only: a derived promise's result passes through the original's too. */
+function once(onResult: (value: unknown) => unknown): (value: unknown) => unknown {
+  let seen = false;
+  return (value) => {
+    if (seen) return value;
+    seen = true;
+    return onResult(value);
+  };
+}
+
+function hookParseResponse(
+  apiPromise: APIPromiseLike,
+  onResult: (value: unknown) => unknown,
+  onError: (error: unknown) => void,
+  onUnparsed: () => void,
+): void {
+  const parseResponse = apiPromise.parseResponse!;
+  const asResponse = apiPromise.asResponse!;
   let parseRequested = false;
-  Object.defineProperty(hooked, 'parse', {
-    configurable: true,
-    writable: true,
-    value: function parseObserved(this: unknown): Promise<unknown> {
-      const parsed = parse.call(this);
-      if (!parseRequested) {
-        parseRequested = true;
-        // A body that fails to parse (malformed JSON, a proxy's HTML page) ends the call as failed.
-        parsed.then(undefined, onError);
-      }
-      return parsed;
-    },
-  });
-  Object.defineProperty(hooked, 'asResponse', {
-    configurable: true,
-    writable: true,
-    value: function asResponseObserved(this: unknown): Promise<unknown> {
-      const response = asResponse.call(this);
-      if (!parseRequested) {
-        response.then(
-          () => {
-            // One macrotask later the caller's continuation after `await asResponse()` has run.
-            if (!parseRequested) setImmediate(() => parseRequested || onUnparsed());
-          },
-          () => {},
-        );
-      }
-      return response;
-    },
-  });
+  // Failures before a body arrives (HTTP errors, network, abort) reject the raw response promise.
+  apiPromise.responsePromise!.then(undefined, onError);
+  // openai 4 calls `parseResponse(props)`, openai 5+ and Anthropic `parseResponse(client, props)`.
+  apiPromise.parseResponse = function parseObserved(this: unknown, ...args: unknown[]): unknown {
+    parseRequested = true;
+    // A body that fails to parse (malformed JSON, a proxy's HTML page) ends the call as failed.
+    return Promise.resolve(parseResponse.apply(this, args)).then(onResult, (error: unknown) => {
+      onError(error);
+      throw error;
+    });
+  };
+  // Helpers derive a promise with `_thenUnwrap` (`chat.completions.parse`, the stream helpers);
+  // some SDK versions give it a parse function of its own, so the derived promise is hooked too.
+  const thenUnwrap = apiPromise._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    apiPromise._thenUnwrap = function thenUnwrapObserved(this: unknown, transform: (data: unknown, props: unknown) => unknown): unknown {
+      parseRequested = true;
+      return hookAPIPromise(thenUnwrap.call(this, transform), onResult, onError, onUnparsed);
+    };
+  }
+  apiPromise.asResponse = function asResponseObserved(this: unknown): Promise<unknown> {
+    const response = asResponse.call(this);
+    if (!parseRequested) {
+      response.then(
+        () => {
+          // One macrotask later the caller's continuation after `await asResponse()` has run.
+          if (!parseRequested) setImmediate(() => parseRequested || onUnparsed());
+        },
+        () => {},
+      );
+    }
+    return response;
+  };
 }

@@ -1,5 +1,4 @@
 import { context } from '@opentelemetry/api';
-import type { ContextKey } from './context-key.ts';
 import type { GenAICall } from './recorder.ts';
 import { reportInstrumentationError } from './recorder.ts';
 import { hookAPIPromise } from './stream.ts';
@@ -16,20 +15,29 @@ export interface PreparedCall {
 export type SdkMethod = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
+ * Marks an SDK's traced method as running. A client instrumented with `instrument(client)` whose
+ * class is patched too has two traced layers, the instance's calling the prototype's synchronously
+ * while the request is built: the inner one sees `active` and records nothing. (A flag rather than
+ * a context value: it costs no extra context per call, and only this synchronous nesting matters.)
+ */
+export interface CallGuard {
+  active: boolean;
+}
+
+/**
  * Wraps an SDK method that returns an `APIPromise` (openai, @anthropic-ai/sdk). `prepare` reads the
  * request and starts the call; when it returns undefined or throws, the original runs untraced.
  * The original is always called exactly once, with the caller's `this`, and its errors reach the
- * caller unchanged. `insideCall` marks the SDK's own work, so a second patched layer (an
- * instrumented instance on a patched prototype) records nothing.
+ * caller unchanged.
  */
 export function traceAPIPromiseMethod(
   original: SdkMethod,
-  insideCall: ContextKey,
+  guard: CallGuard,
   where: string,
   prepare: (self: unknown, args: unknown[]) => PreparedCall | undefined,
 ): SdkMethod {
   return function traced(this: unknown, ...args: unknown[]): unknown {
-    if (context.active().getValue(insideCall) === true) return original.apply(this, args);
+    if (guard.active) return original.apply(this, args);
     let prepared: PreparedCall | undefined;
     try {
       prepared = prepare(this, args);
@@ -39,11 +47,14 @@ export function traceAPIPromiseMethod(
     if (!prepared) return original.apply(this, args);
     const { call, finish } = prepared;
     let result: unknown;
+    guard.active = true;
     try {
-      result = context.with(call.context.setValue(insideCall, true), () => original.apply(this, prepared.args));
+      result = context.with(call.context, () => original.apply(this, prepared.args));
     } catch (error) {
       call.fail(error);
       throw error;
+    } finally {
+      guard.active = false;
     }
     try {
       return hookAPIPromise(

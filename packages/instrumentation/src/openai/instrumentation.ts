@@ -1,8 +1,7 @@
-import { createContextKey } from '@opentelemetry/api';
 import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
 import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
-import type { GenAICallOutcome, GenAICallStart, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
+import type { CallGuard, GenAICallOutcome, GenAICallStart, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { ChatStreamObserver, chatInputMessages, chatOutcome, chatRequestAttributes, chatSystemInstructions } from './chat.ts';
 import { embeddingsOutcome, embeddingsRequestAttributes } from './embeddings.ts';
@@ -27,8 +26,8 @@ interface ClientInfo {
 type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
 type Resource = { _client?: unknown; create?: CreateFn };
 
-/** Marks the context of a call being recorded, so a nested patched call (an instance and its prototype both patched) records nothing. */
-const INSIDE_CALL = createContextKey('spendtrace openai call');
+/** Set while a traced call builds its request: a second patched layer (an instance and its prototype both patched) records nothing. */
+const INSIDE_CALL: CallGuard = { active: false };
 
 /**
  * Traces the `openai` SDK (v4 and later): chat completions (and `parse`, which calls `create`),

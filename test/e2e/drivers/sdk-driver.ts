@@ -1,9 +1,12 @@
 /**
- * An application process for the end-to-end tests: the real OpenAI SDK against the local provider
- * server, traced by one of three instrumentations and exported with the OTLP/HTTP protobuf exporter
- * to the collector under test.
+ * An application process for the end-to-end tests: the real OpenAI (or Anthropic) SDK against the
+ * local provider server, traced by one of three instrumentations and exported with the OTLP/HTTP
+ * protobuf exporter to the collector under test.
  *
- *   node openai-sdk-driver.ts <spendtrace|otel|traceloop> <otlp base url> <provider base url> <run id>
+ *   node sdk-driver.ts <spendtrace|otel|traceloop|anthropic> <otlp base url> <provider base url> <run id>
+ *
+ * `anthropic` drives the Anthropic SDK (traced by @spendtrace/instrumentation) instead, with cache
+ * reads and writes, whose wire form counts input without the cache.
  *
  * Every call sends an `x-mock-scenario` header so the provider answers with exact usage. Prints one
  * JSON line with the trace ids it produced.
@@ -18,7 +21,7 @@ import { OpenAIInstrumentation as TraceloopOpenAIInstrumentation } from '@tracel
 import { agent, instrument, tool, withAttribution, workflow } from '@spendtrace/instrumentation';
 
 const [mode, otlpUrl, providerUrl, runId] = process.argv.slice(2);
-if (!mode || !otlpUrl || !providerUrl || !runId) throw new Error('usage: openai-sdk-driver.ts <mode> <otlp url> <provider url> <run id>');
+if (!mode || !otlpUrl || !providerUrl || !runId) throw new Error('usage: sdk-driver.ts <mode> <otlp url> <provider url> <run id>');
 
 const sdk = new NodeSDK({
   traceExporter: new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }),
@@ -59,12 +62,23 @@ async function ask(input: number, output: number, cacheRead = 0): Promise<void> 
   );
 }
 
+async function askAnthropic(): Promise<void> {
+  const { Anthropic } = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
+  const anthropic = instrument(new Anthropic({ baseURL: providerUrl, apiKey: 'test-key', maxRetries: 0 }));
+  await anthropic.messages.create(
+    { model: 'claude-sonnet-4-5', max_tokens: 256, messages: [{ role: 'user', content: 'summarise the ticket' }] },
+    { headers: { 'x-mock-scenario': JSON.stringify({ usage: { input: 1000, output: 120, cacheRead: 300, cacheWrite: 200 } }) } },
+  );
+}
+
 const traceIds: string[] = [];
 const tracer = trace.getTracer('e2e-driver');
 await withAttribution({ feature: 'e2e-feature', customerId: `cust-${mode}` }, () =>
   tracer.startActiveSpan(`run ${mode}`, async (root) => {
     traceIds.push(root.spanContext().traceId);
-    if (mode === 'spendtrace') {
+    if (mode === 'anthropic') {
+      await askAnthropic();
+    } else if (mode === 'spendtrace') {
       await workflow('e2e-workflow', () =>
         agent('e2e-agent', async () => {
           await ask(1000, 100, 256);

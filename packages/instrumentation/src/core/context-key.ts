@@ -1,3 +1,0 @@
-import type { createContextKey } from '@opentelemetry/api';
-
-export type ContextKey = ReturnType<typeof createContextKey>;
