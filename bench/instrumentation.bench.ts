@@ -182,7 +182,9 @@ async function parent(): Promise<void> {
   const results = new Map<Contender, ChildResult[]>();
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const contender of CONTENDERS) {
+      // The order rotates each round, so no contender always runs right after another one.
+      const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length]!);
+      for (const contender of order) {
         // Children run one at a time and the parent only serves them, so the spawn is synchronous
         // from the parent's point of view except for the servers, which keep running on its loop.
         const run = await runChild(self, contender, provider.url, sinkUrl);

@@ -5,6 +5,8 @@
  * come from the same SQL text.
  */
 import { FILTER_VARIABLES, renderQuery, type Dimension, type QueryRenderOptions } from '@spendtrace/clickhouse';
+import type { Dashboard, DataQuery, DataSourceRef, FieldConfigSource, GridPos, Panel, VariableModel } from '@grafana/schema';
+import { DashboardCursorSync, VariableHide, VariableRefresh, VariableSort } from '@grafana/schema';
 import { pricesTableLiteral, whatIfPrices } from './catalog-prices.ts';
 import { DATASOURCE } from './datasource.ts';
 import { queryBudgets, querySettings, type GrafanaSettings } from './settings.ts';
@@ -35,7 +37,19 @@ export interface DashboardSpec {
   timeFrom: string;
   panels: PanelSpec[];
   /** Extra template variables after the common six. */
-  extraVariables?: (settings: GrafanaSettings) => Record<string, unknown>[];
+  extraVariables?: (settings: GrafanaSettings) => VariableModel[];
+}
+
+/**
+ * A query of the ClickHouse data source plugin (v4) in SQL editor mode: Grafana's DataQuery plus
+ * the plugin's fields. `format` is the plugin's: 0 time series, 1 table, 3 traces.
+ */
+export interface ClickHouseQuery extends DataQuery {
+  datasource: DataSourceRef;
+  editorType: 'sql';
+  queryType: 'timeSeries' | 'table' | 'traces';
+  format: 0 | 1 | 3;
+  rawSql: string;
 }
 
 export const WORKFLOW_TRACE_UID = 'spendtrace-workflow-trace';
@@ -161,7 +175,7 @@ export const DASHBOARDS: DashboardSpec[] = [
         label: 'Trace id',
         query: '',
         current: { text: '', value: '' },
-        hide: 0,
+        hide: VariableHide.dontHide,
       },
     ],
   },
@@ -178,18 +192,19 @@ export const DASHBOARDS: DashboardSpec[] = [
   },
 ];
 
-function whatIfVariable(settings: GrafanaSettings): Record<string, unknown> {
+function whatIfVariable(settings: GrafanaSettings): VariableModel {
   const models = settings.whatif.models;
+  const first = models[0] ?? '';
   return {
     type: 'custom',
     name: 'whatif_model',
     label: 'What-if model',
     query: models.join(','),
     options: models.map((m, i) => ({ text: m, value: m, selected: i === 0 })),
-    current: { text: models[0], value: models[0] },
+    current: { text: first, value: first },
     multi: false,
     includeAll: false,
-    hide: 0,
+    hide: VariableHide.dontHide,
   };
 }
 
@@ -213,37 +228,42 @@ const VARIABLE_LABELS: Record<string, string> = {
 };
 
 /** The six filter variables: multi-value, All = no filter ($__conditionalAll in every query). */
-function filterVariables(): Record<string, unknown>[] {
+function filterVariables(): VariableModel[] {
   return FILTER_VARIABLES.map((name) => {
     const sql = renderQuery('variable_values', 'grafana', { variable: name });
-    return {
+    // The variable's own datasource applies; its query names none.
+    const query: Omit<ClickHouseQuery, 'datasource'> = { refId: `var-${name}`, editorType: 'sql', queryType: 'table', format: 1, rawSql: sql };
+    // `definition` is not in the schema's VariableModel but is what Grafana shows for a query
+    // variable in the dashboard settings, so it is kept.
+    const variable: VariableModel & { definition: string } = {
       type: 'query',
       name,
       label: VARIABLE_LABELS[name],
       datasource: DATASOURCE,
-      query: { refId: `var-${name}`, editorType: 'sql', queryType: 'table', format: 1, rawSql: sql },
+      query: { ...query },
       definition: sql,
-      refresh: 2,
-      sort: 1,
+      refresh: VariableRefresh.onTimeRangeChanged,
+      sort: VariableSort.alphabeticalAsc,
       multi: true,
       includeAll: true,
       current: { text: ['All'], value: ['$__all'] },
       options: [],
-      hide: 0,
+      hide: VariableHide.dontHide,
     };
+    return variable;
   });
 }
 
-const FORMAT_CODES: Record<PanelFormat, { format: number; queryType: string }> = {
+const FORMAT_CODES: Record<PanelFormat, Pick<ClickHouseQuery, 'format' | 'queryType'>> = {
   time_series: { format: 0, queryType: 'timeSeries' },
   table: { format: 1, queryType: 'table' },
   traces: { format: 3, queryType: 'traces' },
 };
 
-function buildPanel(spec: PanelSpec, id: number, gridPos: { x: number; y: number; w: number; h: number }, settings: GrafanaSettings): Record<string, unknown> {
+function buildPanel(spec: PanelSpec, id: number, gridPos: GridPos, settings: GrafanaSettings): Panel {
   const rawSql = renderQuery(spec.query, 'grafana', renderOptions(settings, spec.dimension));
   const codes = FORMAT_CODES[spec.format];
-  const overrides: Record<string, unknown>[] = [];
+  const overrides: FieldConfigSource['overrides'] = [];
   if (spec.traceLinks) {
     overrides.push({
       matcher: { id: 'byName', options: 'trace_id' },
@@ -260,12 +280,21 @@ function buildPanel(spec: PanelSpec, id: number, gridPos: { x: number; y: number
       ],
     });
   }
-  const fieldConfig: Record<string, unknown> = {
+  const fieldConfig: FieldConfigSource = {
     defaults: {
       ...(spec.unit ? { unit: spec.unit } : {}),
       ...(spec.stacked ? { custom: { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 40, drawStyle: 'line' } } : {}),
     },
     overrides,
+  };
+  const target: ClickHouseQuery & { meta: Record<string, string> } = {
+    refId: 'A',
+    datasource: DATASOURCE,
+    editorType: 'sql',
+    queryType: codes.queryType,
+    format: codes.format,
+    rawSql,
+    meta: { spendtraceQuery: spec.query, ...(spec.dimension ? { dimension: spec.dimension } : {}) },
   };
   return {
     id,
@@ -276,23 +305,14 @@ function buildPanel(spec: PanelSpec, id: number, gridPos: { x: number; y: number
     gridPos,
     fieldConfig,
     options: spec.type === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none' } : {},
-    targets: [
-      {
-        refId: 'A',
-        datasource: DATASOURCE,
-        editorType: 'sql',
-        queryType: codes.queryType,
-        format: codes.format,
-        rawSql,
-        meta: { spendtraceQuery: spec.query, ...(spec.dimension ? { dimension: spec.dimension } : {}) },
-      },
-    ],
+    // Panel.targets is typed as plain records in the schema; the spread keeps our typed query.
+    targets: [{ ...target }],
   };
 }
 
 /** Packs panels left to right into rows of 24 columns. */
-function layout(panels: PanelSpec[]): { x: number; y: number; w: number; h: number }[] {
-  const out: { x: number; y: number; w: number; h: number }[] = [];
+function layout(panels: PanelSpec[]): GridPos[] {
+  const out: GridPos[] = [];
   let x = 0;
   let y = 0;
   let rowHeight = 0;
@@ -309,7 +329,8 @@ function layout(panels: PanelSpec[]): { x: number; y: number; w: number; h: numb
   return out;
 }
 
-export function buildDashboard(spec: DashboardSpec, settings: GrafanaSettings): Record<string, unknown> {
+/** One dashboard, typed with Grafana's own dashboard schema (@grafana/schema), so tsc rejects a malformed one. */
+export function buildDashboard(spec: DashboardSpec, settings: GrafanaSettings): Dashboard {
   const positions = layout(spec.panels);
   return {
     uid: spec.uid,
@@ -318,14 +339,24 @@ export function buildDashboard(spec: DashboardSpec, settings: GrafanaSettings): 
     tags: ['spendtrace', 'llm-cost'],
     timezone: 'utc',
     editable: true,
-    graphTooltip: 1,
+    graphTooltip: DashboardCursorSync.Crosshair,
     schemaVersion: 41,
     version: 1,
     refresh: '5m',
     time: { from: spec.timeFrom, to: 'now' },
     timepicker: {},
     links: [
-      { type: 'dashboards', title: 'spendtrace', tags: ['spendtrace'], asDropdown: true, includeVars: true, keepTime: true },
+      {
+        type: 'dashboards',
+        title: 'spendtrace',
+        tags: ['spendtrace'],
+        asDropdown: true,
+        includeVars: true,
+        keepTime: true,
+        icon: 'external link',
+        tooltip: '',
+        targetBlank: false,
+      },
     ],
     annotations: {
       list: [
@@ -341,6 +372,6 @@ export function buildDashboard(spec: DashboardSpec, settings: GrafanaSettings): 
       ],
     },
     templating: { list: [...filterVariables(), ...(spec.extraVariables?.(settings) ?? [])] },
-    panels: spec.panels.map((p, i) => buildPanel(p, i + 1, positions[i] as { x: number; y: number; w: number; h: number }, settings)),
+    panels: spec.panels.map((p, i) => buildPanel(p, i + 1, positions[i] as GridPos, settings)),
   };
 }

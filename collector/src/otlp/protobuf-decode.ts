@@ -12,21 +12,31 @@
  * Shape of the output: every span of one ResourceSpans shares one `Resource` object and every
  * span of one ScopeSpans shares one `Scope` object. Ids are lower-case hex; timestamps are bigint
  * nanoseconds; int64 attribute values are numbers when they fit in 2^53 and bigint otherwise.
- * Unknown fields are skipped by wire type (newer producers stay compatible); a known field with the
- * wrong wire type, a truncated value or a length past its message is an OtlpDecodeError.
- * Field numbers follow opentelemetry-proto (trace/v1/trace.proto, common/v1/common.proto,
- * resource/v1/resource.proto, collector/trace/v1/trace_service.proto). protobuf-scan.ts walks the
- * same messages without building spans; a change to what is accepted here belongs there too (the
- * scan tests compare both on damaged input).
+ * Which fields each message has, and their wire types, come from trace-fields.ts: unknown fields
+ * are skipped by wire type (newer producers stay compatible); a known field with the wrong wire
+ * type, a truncated value or a length past its message is an OtlpDecodeError. protobuf-scan.ts
+ * walks the same messages from the same tables without building spans; a change to what is
+ * accepted here belongs there too (the scan tests compare both on damaged input).
  */
 import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
-import { MAX_ANY_VALUE_DEPTH, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.ts';
-
-/** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+import {
+  ANY_VALUE,
+  EXPORT_TRACE_SERVICE_REQUEST,
+  INSTRUMENTATION_SCOPE,
+  KEY_VALUE,
+  REPEATED_VALUES,
+  RESOURCE,
+  RESOURCE_SPANS,
+  SCOPE_SPANS,
+  SPAN,
+  SPAN_EVENT,
+  SPAN_LINK,
+  STATUS,
+} from './trace-fields.ts';
+import { WireReader } from './wire-reader.ts';
 
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
@@ -54,11 +64,7 @@ class ProtobufTraceDecoder extends WireReader {
   decodeRequest(): void {
     const end = this.buf.length;
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        this.decodeResourceSpans(this.readMessageEnd(end));
-      } else this.skipField(tag, end);
+      if (this.nextField(EXPORT_TRACE_SERVICE_REQUEST, end) === 1) this.decodeResourceSpans(this.readMessageEnd(end));
     }
   }
 
@@ -71,22 +77,19 @@ class ProtobufTraceDecoder extends WireReader {
     const firstSpan = this.spans.length;
     let schemaUrl = '';
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(RESOURCE_SPANS, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeResource(resource, this.readMessageEnd(end));
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeScopeSpans(resource, this.readMessageEnd(end));
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           schemaUrl = this.readString(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(RESOURCE_SPANS, field, end);
       }
     }
     if (schemaUrl !== '') {
@@ -97,18 +100,16 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeResource(resource: Resource, end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(RESOURCE, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeKeyValue(resource.attributes, this.readMessageEnd(end), 0);
           break;
         case 2:
-          this.expectWire(tag, WIRE_VARINT);
           resource.droppedAttributesCount = this.readVarint32(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(RESOURCE, field, end);
       }
     }
   }
@@ -118,22 +119,19 @@ class ProtobufTraceDecoder extends WireReader {
     const firstSpan = this.spans.length;
     let schemaUrl = '';
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(SCOPE_SPANS, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeScope(scope, this.readMessageEnd(end));
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeSpan(resource, scope, this.readMessageEnd(end));
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           schemaUrl = this.readString(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(SCOPE_SPANS, field, end);
       }
     }
     if (schemaUrl !== '') {
@@ -143,22 +141,19 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeScope(scope: Scope, end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(INSTRUMENTATION_SCOPE, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           scope.name = this.readString(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           scope.version = this.readString(end);
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeKeyValue(scope.attributes, this.readMessageEnd(end), 0);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(INSTRUMENTATION_SCOPE, field, end);
       }
     }
   }
@@ -188,74 +183,58 @@ class ProtobufTraceDecoder extends WireReader {
       scopeSchemaUrl: '',
     };
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(SPAN, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           span.traceId = this.readHex(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           span.spanId = this.readHex(end);
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           span.traceState = this.readString(end);
           break;
         case 4:
-          this.expectWire(tag, WIRE_LEN);
           span.parentSpanId = this.readHex(end);
           break;
         case 5:
-          this.expectWire(tag, WIRE_LEN);
           span.name = this.readString(end);
           break;
         case 6:
-          this.expectWire(tag, WIRE_VARINT);
           span.kind = this.readVarint32(end) | 0; // int32 enum: negative values stay negative
           break;
         case 7:
-          this.expectWire(tag, WIRE_FIXED64);
           span.startTimeUnixNano = this.readFixed64(end);
           break;
         case 8:
-          this.expectWire(tag, WIRE_FIXED64);
           span.endTimeUnixNano = this.readFixed64(end);
           break;
         case 9:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeKeyValue(span.attributes, this.readMessageEnd(end), 0);
           break;
         case 10:
-          this.expectWire(tag, WIRE_VARINT);
           span.droppedAttributesCount = this.readVarint32(end);
           break;
         case 11:
-          this.expectWire(tag, WIRE_LEN);
           span.events.push(this.decodeEvent(this.readMessageEnd(end)));
           break;
         case 12:
-          this.expectWire(tag, WIRE_VARINT);
           span.droppedEventsCount = this.readVarint32(end);
           break;
         case 13:
-          this.expectWire(tag, WIRE_LEN);
           span.links.push(this.decodeLink(this.readMessageEnd(end)));
           break;
         case 14:
-          this.expectWire(tag, WIRE_VARINT);
           span.droppedLinksCount = this.readVarint32(end);
           break;
         case 15:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeStatus(span.status, this.readMessageEnd(end));
           break;
         case 16:
-          this.expectWire(tag, WIRE_FIXED32);
           span.flags = this.readFixed32(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(SPAN, field, end);
       }
     }
     span.parentSpanId = normalizeParentSpanId(span.parentSpanId);
@@ -267,26 +246,22 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeEvent(end: number): SpanEvent {
     const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {}, droppedAttributesCount: 0 };
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(SPAN_EVENT, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_FIXED64);
           event.timeUnixNano = this.readFixed64(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           event.name = this.readString(end);
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeKeyValue(event.attributes, this.readMessageEnd(end), 0);
           break;
         case 4:
-          this.expectWire(tag, WIRE_VARINT);
           event.droppedAttributesCount = this.readVarint32(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(SPAN_EVENT, field, end);
       }
     }
     return event;
@@ -295,34 +270,28 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeLink(end: number): SpanLink {
     const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(SPAN_LINK, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           link.traceId = this.readHex(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           link.spanId = this.readHex(end);
           break;
         case 3:
-          this.expectWire(tag, WIRE_LEN);
           link.traceState = this.readString(end);
           break;
         case 4:
-          this.expectWire(tag, WIRE_LEN);
           this.decodeKeyValue(link.attributes, this.readMessageEnd(end), 0);
           break;
         case 5:
-          this.expectWire(tag, WIRE_VARINT);
           link.droppedAttributesCount = this.readVarint32(end);
           break;
         case 6:
-          this.expectWire(tag, WIRE_FIXED32);
           link.flags = this.readFixed32(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(SPAN_LINK, field, end);
       }
     }
     return link;
@@ -330,18 +299,16 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeStatus(status: { code: number; message: string }, end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(STATUS, end);
+      switch (field) {
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           status.message = this.readString(end);
           break;
         case 3:
-          this.expectWire(tag, WIRE_VARINT);
           status.code = this.readVarint32(end) | 0;
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(STATUS, field, end);
       }
     }
   }
@@ -351,18 +318,16 @@ class ProtobufTraceDecoder extends WireReader {
     let key = '';
     let value: AttrValue = null;
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(KEY_VALUE, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           key = this.readKey(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           value = this.decodeAnyValue(this.readMessageEnd(end), depth);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(KEY_VALUE, field, end);
       }
     }
     setAttribute(into, key, value);
@@ -372,65 +337,50 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeAnyValue(end: number, depth: number): AttrValue {
     let value: AttrValue = null;
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(ANY_VALUE, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           value = this.readString(end);
           break;
         case 2:
-          this.expectWire(tag, WIRE_VARINT);
           value = this.readVarint32(end) !== 0;
           break;
         case 3:
-          this.expectWire(tag, WIRE_VARINT);
           value = this.readInt64(end);
           break;
         case 4:
-          this.expectWire(tag, WIRE_FIXED64);
           value = this.readDouble(end);
           break;
         case 5:
-          this.expectWire(tag, WIRE_LEN);
           value = this.decodeArrayValue(this.readMessageEnd(end), depth + 1);
           break;
         case 6:
-          this.expectWire(tag, WIRE_LEN);
           value = this.decodeKeyValueList(this.readMessageEnd(end), depth + 1);
           break;
         case 7:
-          this.expectWire(tag, WIRE_LEN);
           value = this.readBytesCopy(end);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(ANY_VALUE, field, end);
       }
     }
     return value;
   }
 
   private decodeArrayValue(end: number, depth: number): AttrValue[] {
-    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    this.checkAnyValueDepth(depth);
     const values: AttrValue[] = [];
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
-      } else this.skipField(tag, end);
+      if (this.nextField(REPEATED_VALUES, end) === 1) values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
     }
     return values;
   }
 
   private decodeKeyValueList(end: number, depth: number): { [key: string]: AttrValue } {
-    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    this.checkAnyValueDepth(depth);
     const values: { [key: string]: AttrValue } = {};
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        this.decodeKeyValue(values, this.readMessageEnd(end), depth);
-      } else this.skipField(tag, end);
+      if (this.nextField(REPEATED_VALUES, end) === 1) this.decodeKeyValue(values, this.readMessageEnd(end), depth);
     }
     return values;
   }
@@ -542,9 +492,7 @@ class ProtobufTraceDecoder extends WireReader {
 
   private readHex(end: number): string {
     const stop = this.readMessageEnd(end);
-    const buf = this.buf;
-    let hex = '';
-    for (let i = this.pos; i < stop; i++) hex += HEX_BYTE[buf[i]!]!;
+    const hex = this.hex(this.pos, stop);
     this.pos = stop;
     return hex;
   }

@@ -5,12 +5,27 @@
  *
  * The receiver must answer 400 or partial_success before acknowledging, but the spans themselves
  * are only needed later, by the queue's consumer. Scanning walks every message and AnyValue with
- * the same wire-format checks as `decodeTraceRequestProtobuf` (both build on WireReader) and applies
- * the same id rules, so a body the scan accepts decodes without error to exactly `spanCount` spans —
+ * the same wire-format checks as `decodeTraceRequestProtobuf` (both walk the field tables of
+ * trace-fields.ts with WireReader) and applies the same id rules, so a body the scan accepts
+ * decodes without error to exactly `spanCount` spans —
  * at a fraction of the cost, because no string, object or bigint is created.
  */
-import { MAX_ANY_VALUE_DEPTH, WIRE_FIXED32, WIRE_FIXED64, WIRE_LEN, WIRE_VARINT, WireReader } from './wire-reader.ts';
 import { RejectionTally, spanIdProblem } from './span-validation.ts';
+import {
+  ANY_VALUE,
+  EXPORT_TRACE_SERVICE_REQUEST,
+  INSTRUMENTATION_SCOPE,
+  KEY_VALUE,
+  REPEATED_VALUES,
+  RESOURCE,
+  RESOURCE_SPANS,
+  SCOPE_SPANS,
+  SPAN,
+  SPAN_EVENT,
+  SPAN_LINK,
+  STATUS,
+} from './trace-fields.ts';
+import { WireReader } from './wire-reader.ts';
 
 export interface TraceRequestScan {
   /** Spans that decoding will produce (valid ids). */
@@ -20,8 +35,10 @@ export interface TraceRequestScan {
   rejectionMessage: string;
 }
 
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
+/**
+ * Each method walks one message with `nextField` and descends into the nested messages that can
+ * hold spans or AnyValues; every other field is skipped with `skipFieldValue`.
+ */
 class ProtobufTraceScanner extends WireReader {
   spanCount = 0;
   readonly rejections = new RejectionTally();
@@ -29,92 +46,41 @@ class ProtobufTraceScanner extends WireReader {
   scanRequest(): void {
     const end = this.buf.length;
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        this.scanResourceSpans(this.readMessageEnd(end));
-      } else this.skipField(tag, end);
+      if (this.nextField(EXPORT_TRACE_SERVICE_REQUEST, end) === 1) this.scanResourceSpans(this.readMessageEnd(end));
     }
   }
 
   private scanResourceSpans(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanResource(this.readMessageEnd(end));
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanScopeSpans(this.readMessageEnd(end));
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(RESOURCE_SPANS, end);
+      if (field === 1) this.scanResource(this.readMessageEnd(end));
+      else if (field === 2) this.scanScopeSpans(this.readMessageEnd(end));
+      else this.skipFieldValue(RESOURCE_SPANS, field, end);
     }
   }
 
   private scanResource(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanKeyValue(this.readMessageEnd(end), 0);
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(RESOURCE, end);
+      if (field === 1) this.scanKeyValue(this.readMessageEnd(end), 0);
+      else this.skipFieldValue(RESOURCE, field, end);
     }
   }
 
   private scanScopeSpans(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanScope(this.readMessageEnd(end));
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanSpan(this.readMessageEnd(end));
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(SCOPE_SPANS, end);
+      if (field === 1) this.scanScope(this.readMessageEnd(end));
+      else if (field === 2) this.scanSpan(this.readMessageEnd(end));
+      else this.skipFieldValue(SCOPE_SPANS, field, end);
     }
   }
 
   private scanScope(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanKeyValue(this.readMessageEnd(end), 0);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(INSTRUMENTATION_SCOPE, end);
+      if (field === 3) this.scanKeyValue(this.readMessageEnd(end), 0);
+      else this.skipFieldValue(INSTRUMENTATION_SCOPE, field, end);
     }
   }
 
@@ -125,63 +91,32 @@ class ProtobufTraceScanner extends WireReader {
     let spanIdStart = 0;
     let spanIdEnd = 0;
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
+      const field = this.nextField(SPAN, end);
+      switch (field) {
         case 1:
-          this.expectWire(tag, WIRE_LEN);
           traceIdEnd = this.readMessageEnd(end);
           traceIdStart = this.pos;
           this.pos = traceIdEnd;
           break;
         case 2:
-          this.expectWire(tag, WIRE_LEN);
           spanIdEnd = this.readMessageEnd(end);
           spanIdStart = this.pos;
           this.pos = spanIdEnd;
           break;
-        case 3:
-        case 4:
-        case 5:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 6:
-        case 10:
-        case 12:
-        case 14:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        case 7:
-          this.expectWire(tag, WIRE_FIXED64);
-          this.skipFixed(end, 8, 'fixed64');
-          break;
-        case 8:
-          this.expectWire(tag, WIRE_FIXED64);
-          this.skipFixed(end, 8, 'fixed64');
-          break;
         case 9:
-          this.expectWire(tag, WIRE_LEN);
           this.scanKeyValue(this.readMessageEnd(end), 0);
           break;
         case 11:
-          this.expectWire(tag, WIRE_LEN);
           this.scanEvent(this.readMessageEnd(end));
           break;
         case 13:
-          this.expectWire(tag, WIRE_LEN);
           this.scanLink(this.readMessageEnd(end));
           break;
         case 15:
-          this.expectWire(tag, WIRE_LEN);
           this.scanStatus(this.readMessageEnd(end));
           break;
-        case 16:
-          this.expectWire(tag, WIRE_FIXED32);
-          this.skipFixed(end, 4, 'fixed32');
-          break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(SPAN, field, end);
       }
     }
     if (this.isUsableId(traceIdStart, traceIdEnd, 16) && this.isUsableId(spanIdStart, spanIdEnd, 8)) {
@@ -195,148 +130,63 @@ class ProtobufTraceScanner extends WireReader {
 
   private scanEvent(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-          this.expectWire(tag, WIRE_FIXED64);
-          this.skipFixed(end, 8, 'fixed64');
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanKeyValue(this.readMessageEnd(end), 0);
-          break;
-        case 4:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(SPAN_EVENT, end);
+      if (field === 3) this.scanKeyValue(this.readMessageEnd(end), 0);
+      else this.skipFieldValue(SPAN_EVENT, field, end);
     }
   }
 
   private scanLink(end: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-        case 2:
-        case 3:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 4:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanKeyValue(this.readMessageEnd(end), 0);
-          break;
-        case 5:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        case 6:
-          this.expectWire(tag, WIRE_FIXED32);
-          this.skipFixed(end, 4, 'fixed32');
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(SPAN_LINK, end);
+      if (field === 4) this.scanKeyValue(this.readMessageEnd(end), 0);
+      else this.skipFieldValue(SPAN_LINK, field, end);
     }
   }
 
+  /** Status holds no nested message, but its fields are still checked. */
   private scanStatus(end: number): void {
-    while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
-    }
+    while (this.pos < end) this.skipFieldValue(STATUS, this.nextField(STATUS, end), end);
   }
 
   private scanKeyValue(end: number, depth: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_LEN);
-          this.scanAnyValue(this.readMessageEnd(end), depth);
-          break;
-        default:
-          this.skipField(tag, end);
-      }
+      const field = this.nextField(KEY_VALUE, end);
+      if (field === 2) this.scanAnyValue(this.readMessageEnd(end), depth);
+      else this.skipFieldValue(KEY_VALUE, field, end);
     }
   }
 
   private scanAnyValue(end: number, depth: number): void {
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      switch (tag >>> 3) {
-        case 1:
-        case 7:
-          this.expectWire(tag, WIRE_LEN);
-          this.pos = this.readMessageEnd(end);
-          break;
-        case 2:
-          this.expectWire(tag, WIRE_VARINT);
-          this.readVarint32(end);
-          break;
-        case 3:
-          this.expectWire(tag, WIRE_VARINT);
-          this.skipInt64(end);
-          break;
+      const field = this.nextField(ANY_VALUE, end);
+      switch (field) {
         case 4:
-          this.expectWire(tag, WIRE_FIXED64);
-          this.skipFixed(end, 8, 'double');
+          this.skipFixed(end, 8, 'double'); // named as the decoder names it in errors
           break;
         case 5:
-          this.expectWire(tag, WIRE_LEN);
           this.scanArrayValue(this.readMessageEnd(end), depth + 1);
           break;
         case 6:
-          this.expectWire(tag, WIRE_LEN);
           this.scanKeyValueList(this.readMessageEnd(end), depth + 1);
           break;
         default:
-          this.skipField(tag, end);
+          this.skipFieldValue(ANY_VALUE, field, end);
       }
     }
   }
 
   private scanArrayValue(end: number, depth: number): void {
-    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    this.checkAnyValueDepth(depth);
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        this.scanAnyValue(this.readMessageEnd(end), depth);
-      } else this.skipField(tag, end);
+      if (this.nextField(REPEATED_VALUES, end) === 1) this.scanAnyValue(this.readMessageEnd(end), depth);
     }
   }
 
   private scanKeyValueList(end: number, depth: number): void {
-    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+    this.checkAnyValueDepth(depth);
     while (this.pos < end) {
-      const tag = this.readVarint32(end);
-      if (tag >>> 3 === 1) {
-        this.expectWire(tag, WIRE_LEN);
-        this.scanKeyValue(this.readMessageEnd(end), depth);
-      } else this.skipField(tag, end);
+      if (this.nextField(REPEATED_VALUES, end) === 1) this.scanKeyValue(this.readMessageEnd(end), depth);
     }
   }
 
@@ -345,12 +195,6 @@ class ProtobufTraceScanner extends WireReader {
     const buf = this.buf;
     for (let i = start; i < end; i++) if (buf[i] !== 0) return true;
     return false;
-  }
-
-  private hex(start: number, end: number): string {
-    let hex = '';
-    for (let i = start; i < end; i++) hex += HEX_BYTE[this.buf[i]!]!;
-    return hex;
   }
 }
 

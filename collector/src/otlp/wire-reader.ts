@@ -14,6 +14,28 @@ export const WIRE_FIXED32 = 5;
 /** Nesting deeper than this in AnyValue arrays/kvlists is refused rather than risking the stack. */
 export const MAX_ANY_VALUE_DEPTH = 64;
 
+/**
+ * What a message's fields must look like: indexed by field number, the wire type the field must
+ * arrive with, or UNKNOWN_FIELD where the message defines no such field (see trace-fields.ts).
+ */
+export type MessageFields = readonly number[];
+
+export const UNKNOWN_FIELD = 0xff;
+
+/** What `nextField` returns for a field it has already skipped (no message has a field 0). */
+export const SKIPPED_FIELD = 0;
+
+export function messageFields(wireTypes: { [fieldNumber: number]: number }): MessageFields {
+  const numbers = Object.keys(wireTypes).map(Number);
+  // A packed array of small integers: the cheapest element load V8 has, on every field read.
+  const fields = Array.from({ length: Math.max(...numbers) + 1 }, () => UNKNOWN_FIELD);
+  for (const number of numbers) fields[number] = wireTypes[number]!;
+  return fields;
+}
+
+/** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export class WireReader {
   protected readonly buf: Uint8Array;
   protected pos = 0;
@@ -49,18 +71,6 @@ export class WireReader {
     return this.fail('varint longer than 10 bytes', pos);
   }
 
-  /** Skips an int64 varint, refusing the same malformed encodings as reading one. */
-  protected skipInt64(end: number): void {
-    const buf = this.buf;
-    let pos = this.pos;
-    for (let i = 0; ; i++) {
-      if (i >= 10) this.fail('varint longer than 10 bytes', pos);
-      if (pos >= end) this.fail('truncated varint', pos);
-      if (buf[pos++]! < 0x80) break;
-    }
-    this.pos = pos;
-  }
-
   protected skipFixed(end: number, size: number, what: string): void {
     if (this.pos + size > end) this.fail(`truncated ${what}`, this.pos);
     this.pos += size;
@@ -73,6 +83,44 @@ export class WireReader {
     const valueEnd = this.pos + length;
     if (valueEnd > end) this.fail(`length ${length} runs past the end of its message`, lengthAt);
     return valueEnd;
+  }
+
+  /**
+   * Reads the next field's tag within a message described by `fields`. A field the message does not
+   * define is skipped here and SKIPPED_FIELD returned; a defined field with the wrong wire type is
+   * refused; otherwise the field number is returned and its value is next to read.
+   */
+  protected nextField(fields: MessageFields, end: number): number {
+    const tag = this.readVarint32(end);
+    const fieldNumber = tag >>> 3;
+    if (fieldNumber < fields.length && fields[fieldNumber] === (tag & 7)) return fieldNumber;
+    return this.skipOrRefuseField(fields, tag, end);
+  }
+
+  /** The rare case of `nextField`, kept out of it so that stays small enough to inline everywhere. */
+  private skipOrRefuseField(fields: MessageFields, tag: number, end: number): number {
+    const fieldNumber = tag >>> 3;
+    const expected = fieldNumber < fields.length ? fields[fieldNumber]! : UNKNOWN_FIELD;
+    if (expected !== UNKNOWN_FIELD) this.fail(`field ${fieldNumber} has wire type ${tag & 7}, expected ${expected}`, this.pos);
+    this.skipField(tag, end);
+    return SKIPPED_FIELD;
+  }
+
+  /**
+   * Skips the value of a field `nextField` returned, when the caller has no use for it; does
+   * nothing for SKIPPED_FIELD (field 0 is UNKNOWN_FIELD in every table). Varints are checked the
+   * same way whatever their width.
+   */
+  protected skipFieldValue(fields: MessageFields, fieldNumber: number, end: number): void {
+    const wireType = fields[fieldNumber];
+    if (wireType === WIRE_LEN) this.pos = this.readMessageEnd(end);
+    else if (wireType !== UNKNOWN_FIELD) this.skipScalar(wireType!, end);
+  }
+
+  private skipScalar(wireType: number, end: number): void {
+    if (wireType === WIRE_VARINT) this.readVarint32(end);
+    else if (wireType === WIRE_FIXED64) this.skipFixed(end, 8, 'fixed64');
+    else if (wireType === WIRE_FIXED32) this.skipFixed(end, 4, 'fixed32');
   }
 
   protected skipField(tag: number, end: number): void {
@@ -114,10 +162,17 @@ export class WireReader {
     this.fail('unterminated group', this.pos);
   }
 
-  protected expectWire(tag: number, wireType: number): void {
-    if ((tag & 7) !== wireType) {
-      this.fail(`field ${tag >>> 3} has wire type ${tag & 7}, expected ${wireType}`, this.pos);
-    }
+  /** Called on entering an AnyValue array or kvlist, `depth` levels down. */
+  protected checkAnyValueDepth(depth: number): void {
+    if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+  }
+
+  /** Lower-case hex of the bytes [start, end). */
+  protected hex(start: number, end: number): string {
+    const buf = this.buf;
+    let hex = '';
+    for (let i = start; i < end; i++) hex += HEX_BYTE[buf[i]!]!;
+    return hex;
   }
 
   protected fail(message: string, offset: number = this.pos): never {

@@ -1,6 +1,6 @@
 /**
- * Number and text formatting for the terminal views. Every column has a fixed width so a table
- * fits an 80-column terminal; values that would not fit are shortened, never wrapped.
+ * Number and text formatting for the terminal views (table layout is in table.ts). Values that
+ * would not fit are shortened, never wrapped.
  */
 
 const INT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -44,29 +44,43 @@ export function formatDurationMs(ms: number): string {
   return `${(ms / 60_000).toFixed(1)} min`;
 }
 
-/** Cuts text to `width` characters, marking the cut with an ellipsis. */
-export function truncate(text: string, width: number): string {
+const SEPARATORS = new Set(['.', '-', '_', '/', ':', '@', ' ']);
+
+/**
+ * Cuts text to `width` characters by dropping its middle, marked with an ellipsis. Model ids and
+ * step names differ at the end (`us.anthropic.claude-…-v1:0`, `generate_content gemini-…-flash`),
+ * so the tail keeps at least 40%. Within that, the cut keeps the most characters, where a cut
+ * inside a word (not at `.-_/:@` or a space) counts as 8 characters lost; ties go to the split
+ * nearest 40/60. `us.anthropic.claude-sonnet-5-5-v1:0` in 27 columns is `us…claude-sonnet-5-5-v1:0`.
+ */
+export function truncateMiddle(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text;
-  return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-}
-
-export interface Column {
-  header: string;
-  width: number;
-  align: 'left' | 'right';
-}
-
-/** Lays out one row: each cell truncated to its column and padded; columns separated by one space. */
-export function layoutRow(columns: readonly Column[], cells: readonly string[]): string {
-  return columns
-    .map((col, i) => {
-      const cell = truncate(cells[i] ?? '', col.width);
-      const pad = col.width - [...cell].length;
-      return col.align === 'left' ? cell + ' '.repeat(pad) : ' '.repeat(pad) + cell;
-    })
-    .join(' ')
-    .trimEnd();
+  if (width < 3) return chars.slice(0, width).join('');
+  const kept = width - 1;
+  const sep = (i: number): boolean => SEPARATORS.has(chars[i] ?? '');
+  // A clean head ends on a word, right before a separator; a clean tail starts on a word, right after one.
+  const headCut = (head: number): number => (sep(head) && !sep(head - 1) ? 0 : 1);
+  const tailCut = (start: number): number => (sep(start - 1) && !sep(start) ? 0 : 1);
+  const minTail = Math.ceil(kept * 0.4);
+  let best = { head: kept - minTail, tail: minTail, score: -Infinity, cuts: 2, skew: Infinity };
+  // Names are short (ids, span names): trying every split is cheap.
+  if (chars.length <= 256) {
+    for (let head = 1; head <= kept - minTail; head++) {
+      for (let tail = kept - head; tail >= minTail; tail--) {
+        const cuts = headCut(head) + tailCut(chars.length - tail);
+        const score = head + tail - 8 * cuts;
+        const skew = Math.abs(head - kept * 0.4);
+        if (score > best.score || (score === best.score && (cuts < best.cuts || (cuts === best.cuts && skew < best.skew)))) {
+          best = { head, tail, score, cuts, skew };
+        }
+      }
+    }
+  } else {
+    best.head = Math.floor(kept * 0.4);
+    best.tail = kept - best.head;
+  }
+  return `${chars.slice(0, best.head).join('')}…${chars.slice(chars.length - best.tail).join('')}`;
 }
 
 /** `2026-03-08 00:00` in UTC. */

@@ -4,7 +4,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryParams, renderQuery, type Dimension, type FilterVariable } from '@spendtrace/clickhouse';
-import { formatCount, formatShare, formatUsd, formatUtcMinute, layoutRow, type Column } from './format.ts';
+import { formatCount, formatShare, formatUsd, formatUtcMinute } from './format.ts';
+import { layoutTable, RULE, type TableCell, type TableColumn } from './table.ts';
 import { num, num0, runQuery, str } from './rows.ts';
 
 export interface SpendRow {
@@ -85,22 +86,46 @@ const DIMENSION_HEADERS: Record<Dimension, string> = {
   day: 'DAY (UTC)',
 };
 
-/** 79 characters wide: fits an 80-column terminal without wrapping. */
-function columns(by: Dimension): Column[] {
+const COUNT_COLUMNS = ['CALLS', 'TOKENS IN', 'TOKENS OUT'];
+
+function columns(by: Dimension): TableColumn[] {
   return [
-    { header: '#', width: 3, align: 'right' },
-    { header: DIMENSION_HEADERS[by], width: 19, align: 'left' },
-    { header: 'CALLS', width: 7, align: 'right' },
-    { header: 'TOKENS IN', width: 10, align: 'right' },
-    { header: 'TOKENS OUT', width: 10, align: 'right' },
-    { header: 'COST', width: 10, align: 'right' },
-    { header: '$/CALL', width: 7, align: 'right' },
-    { header: 'SHARE', width: 6, align: 'right' },
+    { header: '#', align: 'right' },
+    { header: DIMENSION_HEADERS[by], align: 'left', flexible: true },
+    ...COUNT_COLUMNS.map((header) => ({ header, align: 'right' as const })),
+    { header: 'COST', align: 'right' },
+    { header: '$/CALL', align: 'right' },
+    { header: 'SHARE', align: 'right' },
   ];
 }
 
-export function renderSpendReport(report: SpendReport): string {
-  const cols = columns(report.by);
+export interface RenderOptions {
+  /** Terminal width in columns (default 80); tables use one column less, so no line wraps. */
+  width?: number;
+}
+
+/** The ranked rows, a rule and the totals; counts in full, or compact (1.2M) when `compact`. */
+function tableRows(report: SpendReport, compact: boolean): TableCell[][] {
+  const count = (n: number): string => formatCount(n, compact ? 7 : Infinity);
+  const t = report.totals;
+  return [
+    ...report.rows.map((r, i) => [
+      String(i + 1),
+      r.name,
+      count(r.calls),
+      count(r.input_tokens),
+      count(r.output_tokens),
+      formatUsd(r.spend_usd),
+      formatUsd(r.cost_per_call_usd),
+      formatShare(r.share),
+    ]),
+    ['', '', RULE, RULE, RULE, RULE, RULE, RULE],
+    ['', 'TOTAL', count(t.calls), count(t.input_tokens), count(t.output_tokens), formatUsd(t.spend_usd), formatUsd(t.cost_per_call_usd), formatShare(t.calls === 0 ? null : 1)],
+  ];
+}
+
+export function renderSpendReport(report: SpendReport, options: RenderOptions = {}): string {
+  const maxWidth = (options.width ?? 80) - 1;
   const from = formatUtcMinute(Date.parse(report.from));
   const to = formatUtcMinute(Date.parse(report.to));
   const lines: string[] = [];
@@ -115,35 +140,13 @@ export function renderSpendReport(report: SpendReport): string {
     lines.push('No LLM calls in this range.');
     return `${lines.join('\n')}\n`;
   }
-  lines.push(layoutRow(cols, cols.map((c) => c.header)));
-  report.rows.forEach((r, i) => {
-    lines.push(
-      layoutRow(cols, [
-        String(i + 1),
-        r.name,
-        formatCount(r.calls, 7),
-        formatCount(r.input_tokens, 10),
-        formatCount(r.output_tokens, 10),
-        formatUsd(r.spend_usd),
-        formatUsd(r.cost_per_call_usd),
-        formatShare(r.share),
-      ]),
-    );
-  });
+  const cols = columns(report.by);
+  let table = layoutTable(cols, tableRows(report, false), maxWidth);
+  const longestName = Math.max(...report.rows.map((r) => [...r.name].length), 'TOTAL'.length);
+  // Names cut to fit: give them the room of full-precision token counts first.
+  if ((table.widths[1] as number) < longestName) table = layoutTable(cols, tableRows(report, true), maxWidth);
+  lines.push(...table.lines);
   const t = report.totals;
-  lines.push(layoutRow(cols, ['', '', '-'.repeat(7), '-'.repeat(10), '-'.repeat(10), '-'.repeat(10), '-'.repeat(7), '-'.repeat(6)]));
-  lines.push(
-    layoutRow(cols, [
-      '',
-      'TOTAL',
-      formatCount(t.calls, 7),
-      formatCount(t.input_tokens, 10),
-      formatCount(t.output_tokens, 10),
-      formatUsd(t.spend_usd),
-      formatUsd(t.cost_per_call_usd),
-      formatShare(t.calls === 0 ? null : 1),
-    ]),
-  );
   if (t.unpriced_calls > 0) {
     lines.push('');
     lines.push(

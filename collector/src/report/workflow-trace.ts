@@ -5,7 +5,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryParams, renderQuery } from '@spendtrace/clickhouse';
-import { formatCount, formatDurationMs, formatShare, formatUsd, layoutRow, type Column } from './format.ts';
+import { formatCount, formatDurationMs, formatShare, formatUsd, truncateMiddle } from './format.ts';
+import { layoutTable, type TableColumn } from './table.ts';
 import { num, num0, runQuery, str } from './rows.ts';
 
 export interface TraceStep {
@@ -91,15 +92,6 @@ export async function fetchWorkflowTrace(client: ClickHouseClient, traceId: stri
   };
 }
 
-/** 79 characters wide. */
-const COLUMNS: Column[] = [
-  { header: 'STEP', width: 30, align: 'left' },
-  { header: 'MODEL', width: 18, align: 'left' },
-  { header: 'TOKENS IN/OUT', width: 13, align: 'right' },
-  { header: 'COST', width: 8, align: 'right' },
-  { header: 'SHARE', width: 6, align: 'right' },
-];
-
 /**
  * Tree guides (├─ └─ │) from the depth sequence: the rows arrive in span-tree order, so a step's
  * children follow it directly and a step is the last child when no later sibling follows.
@@ -132,7 +124,12 @@ function treePrefixes(depths: number[]): string[] {
   return prefixes;
 }
 
-export function renderWorkflowTrace(trace: WorkflowTrace): string {
+export interface RenderOptions {
+  /** Terminal width in columns (default 80); the table uses one column less, so no line wraps. */
+  width?: number;
+}
+
+export function renderWorkflowTrace(trace: WorkflowTrace, options: RenderOptions = {}): string {
   const lines: string[] = [];
   const t = trace.totals;
   const title = [`Trace ${trace.trace_id}`];
@@ -141,20 +138,36 @@ export function renderWorkflowTrace(trace: WorkflowTrace): string {
   if (t?.customer) title.push(`customer ${t.customer}`);
   lines.push(title.join(', '));
   lines.push('');
-  lines.push(layoutRow(COLUMNS, COLUMNS.map((c) => c.header)));
   const prefixes = treePrefixes(trace.steps.map((s) => s.depth));
-  trace.steps.forEach((s, i) => {
+  const columns: TableColumn[] = [
+    {
+      header: 'STEP',
+      align: 'left',
+      flexible: true,
+      spill: true,
+      // The tree guides stay whole; the step name is cut in the middle.
+      fit: (cell, width, row) => {
+        const prefix = prefixes[row] ?? '';
+        const guide = [...prefix].length;
+        return guide < width - 2 ? prefix + truncateMiddle(cell.slice(prefix.length), width - guide) : truncateMiddle(cell, width);
+      },
+    },
+    { header: 'MODEL', align: 'left', flexible: true },
+    { header: 'TOKENS IN/OUT', align: 'right' },
+    { header: 'COST', align: 'right' },
+    { header: 'SHARE', align: 'right' },
+  ];
+  const rows = trace.steps.map((s, i) => {
     const isCall = s.model !== null;
-    lines.push(
-      layoutRow(COLUMNS, [
-        `${prefixes[i]}${s.name}`,
-        isCall ? s.model || '(unknown)' : '',
-        isCall ? `${formatCount(s.input_tokens ?? 0)}/${formatCount(s.output_tokens ?? 0)}` : '',
-        isCall ? formatUsd(s.cost_usd) : '',
-        isCall ? formatShare(s.share) : '',
-      ]),
-    );
+    return [
+      `${prefixes[i]}${s.name}`,
+      isCall ? s.model || '(unknown)' : '',
+      isCall ? `${formatCount(s.input_tokens ?? 0)}/${formatCount(s.output_tokens ?? 0)}` : '',
+      isCall ? formatUsd(s.cost_usd) : '',
+      isCall ? formatShare(s.share) : '',
+    ];
   });
+  lines.push(...layoutTable(columns, rows, (options.width ?? 80) - 1).lines);
   lines.push('');
   if (t) {
     lines.push(

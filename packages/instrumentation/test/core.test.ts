@@ -141,3 +141,38 @@ describe('cost and error attributes', () => {
     expect(errorTypeOf('text')).toBe('_OTHER');
   });
 });
+
+describe('metric labels', () => {
+  it('keeps one series per label set: the same labels reuse a series, another response model or error makes its own', async () => {
+    const labelled = new GenAIRecorder({
+      tracer: () => telemetry.tracerProvider.getTracer('labels-test'),
+      meter: () => telemetry.meterProvider.getMeter('labels-test'),
+      config: () => ({}),
+    });
+    const call = (responseModel: string, error?: Error) => {
+      const c = labelled.start({ operation: 'chat', provider: 'openai', requestModel: 'gpt-x', serverAddress: 'api.example', serverPort: 443 })!;
+      if (error) c.fail(error, { responseModel });
+      else c.end({ responseModel, usage: { inputTokens: 10, outputTokens: 2 } });
+    };
+    call('gpt-x-1');
+    call('gpt-x-1');
+    call('gpt-x-2');
+    call('gpt-x-1', new RangeError('bad'));
+    const { resourceMetrics } = await telemetry.reader.collect();
+    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === 'labels-test')!;
+    const duration = scope.metrics.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!;
+    const series = duration.dataPoints.map((p) => [p.attributes['gen_ai.response.model'], p.attributes['error.type'], (p.value as { count: number }).count]);
+    expect(series).toEqual([
+      ['gpt-x-1', undefined, 2],
+      ['gpt-x-2', undefined, 1],
+      ['gpt-x-1', 'RangeError', 1],
+    ]);
+    const tokens = scope.metrics.find((m) => m.descriptor.name === 'gen_ai.client.token.usage')!;
+    expect(tokens.dataPoints.map((p) => [p.attributes['gen_ai.response.model'], p.attributes['gen_ai.token.type'], (p.value as { sum: number }).sum])).toEqual([
+      ['gpt-x-1', 'input', 20],
+      ['gpt-x-1', 'output', 4],
+      ['gpt-x-2', 'input', 10],
+      ['gpt-x-2', 'output', 2],
+    ]);
+  });
+});

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DIMENSION_NAMES, FILTER_VARIABLES, type Dimension, type FilterVariable } from '@spendtrace/clickhouse';
 import { openReadClient } from '../../store/read-client.ts';
 import { fetchSpendReport, renderSpendReport } from '../../report/spend-report.ts';
+import { outputColumns } from '../../report/table.ts';
 import { resolveRange } from '../../report/time-range.ts';
 
 export const summary = 'spend by feature, model, provider, customer, user, workflow or day';
@@ -20,6 +21,8 @@ options:
   --environment, --service, --provider, --model, --feature, --customer VALUE
                            only calls with this value (repeatable; values of one option are OR-ed)
   --json                   machine-readable output
+  --width N                lay the table out for N columns (default: the terminal's width, or 80
+                           when the output is not a terminal)
   --data-dir DIR           embedded store location (env SPENDTRACE_DATA_DIR, default ./.spendtrace)
   --clickhouse-url URL     ClickHouse server instead (env SPENDTRACE_CLICKHOUSE_URL)
   --database NAME          database holding the spendtrace tables (default spendtrace)
@@ -35,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean', default: false },
+        width: { type: 'string' },
         'data-dir': { type: 'string' },
         'clickhouse-url': { type: 'string' },
         database: { type: 'string' },
@@ -58,8 +62,10 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   let range;
+  let width: number;
   try {
     range = resolveRange(values.since as string | undefined, values.until as string | undefined);
+    width = outputColumns(values.width as string | undefined);
   } catch (err) {
     process.stderr.write(`spendtrace report: ${(err as Error).message}\n`);
     return 2;
@@ -77,7 +83,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     const report = await fetchSpendReport(reader.client, { by: by as Dimension, ...range, filters });
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderSpendReport(report));
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderSpendReport(report, { width }));
     return 0;
   } finally {
     await reader.close();

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { openReadClient } from '../../store/read-client.ts';
+import { outputColumns } from '../../report/table.ts';
 import { fetchWorkflowTrace, normalizeTraceId, renderWorkflowTrace } from '../../report/workflow-trace.ts';
 
 export const summary = 'show one workflow run (trace) as a tree with cost per step';
@@ -12,6 +13,8 @@ const USAGE = `usage: spendtrace trace <trace-id> [options]
 
 options:
   --json                   machine-readable output
+  --width N                lay the table out for N columns (default: the terminal's width, or 80
+                           when the output is not a terminal)
   --data-dir DIR           embedded store location (env SPENDTRACE_DATA_DIR, default ./.spendtrace)
   --clickhouse-url URL     ClickHouse server instead (env SPENDTRACE_CLICKHOUSE_URL)
   --database NAME          database holding the spendtrace tables (default spendtrace)
@@ -24,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       args: argv,
       options: {
         json: { type: 'boolean', default: false },
+        width: { type: 'string' },
         'data-dir': { type: 'string' },
         'clickhouse-url': { type: 'string' },
         database: { type: 'string' },
@@ -45,8 +49,10 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   let traceId: string;
+  let width: number;
   try {
     traceId = normalizeTraceId(positionals[0] as string);
+    width = outputColumns(values.width);
   } catch (err) {
     process.stderr.write(`spendtrace trace: ${(err as Error).message}\n`);
     return 2;
@@ -62,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`spendtrace trace: no spans or calls stored for trace ${traceId}\n`);
       return 1;
     }
-    process.stdout.write(values.json ? `${JSON.stringify(trace, null, 2)}\n` : renderWorkflowTrace(trace));
+    process.stdout.write(values.json ? `${JSON.stringify(trace, null, 2)}\n` : renderWorkflowTrace(trace, { width }));
     return 0;
   } finally {
     await reader.close();

@@ -11,6 +11,16 @@ import {
   TOKEN_USAGE_BUCKETS,
 } from '@spendtrace/semconv';
 
+/** One set of metric labels, with the token-type variants the token histogram needs. */
+export interface MetricLabels {
+  base: Attributes;
+  input: Attributes;
+  output: Attributes;
+}
+
+/** Label sets are few (bounded by design: models, servers, allowlisted attribution), so they are kept. */
+const MAX_LABEL_SETS = 1000;
+
 /** The instruments one meter provides; rebuilt when the instrumentation is given a new meter provider. */
 export class GenAIMetrics {
   readonly meter: Meter;
@@ -43,17 +53,39 @@ export class GenAIMetrics {
     });
   }
 
+  private readonly labelSets = new Map<string, MetricLabels>();
+
+  /**
+   * The label objects for `key`, built once by `build` and then reused: every call would otherwise
+   * allocate three objects for the same few label sets. The SDK does not modify attributes it is given.
+   */
+  labels(key: string, build: () => Attributes): MetricLabels {
+    let set = this.labelSets.get(key);
+    if (set === undefined) {
+      if (this.labelSets.size >= MAX_LABEL_SETS) this.labelSets.clear();
+      const base = build();
+      set = {
+        base,
+        input: { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.INPUT },
+        output: { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.OUTPUT },
+      };
+      this.labelSets.set(key, set);
+    }
+    return set;
+  }
+
   record(
-    labels: Attributes,
+    labels: MetricLabels,
     durationSeconds: number,
-    tokens: { input?: number; output?: number } | undefined,
+    inputTokens: number | undefined,
+    outputTokens: number | undefined,
     costUsd: number | undefined,
     timeToFirstChunkSeconds: number | undefined,
   ): void {
-    this.duration.record(durationSeconds, labels);
-    if (timeToFirstChunkSeconds !== undefined) this.timeToFirstChunk.record(timeToFirstChunkSeconds, labels);
-    if (tokens?.input !== undefined) this.tokenUsage.record(tokens.input, { ...labels, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.INPUT });
-    if (tokens?.output !== undefined) this.tokenUsage.record(tokens.output, { ...labels, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.OUTPUT });
-    if (costUsd !== undefined) this.cost.add(costUsd, labels);
+    this.duration.record(durationSeconds, labels.base);
+    if (timeToFirstChunkSeconds !== undefined) this.timeToFirstChunk.record(timeToFirstChunkSeconds, labels.base);
+    if (inputTokens !== undefined) this.tokenUsage.record(inputTokens, labels.input);
+    if (outputTokens !== undefined) this.tokenUsage.record(outputTokens, labels.output);
+    if (costUsd !== undefined) this.cost.add(costUsd, labels.base);
   }
 }

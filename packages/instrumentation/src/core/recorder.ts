@@ -270,25 +270,22 @@ export class GenAICall {
     span.setAttributes(attributes);
 
     const config = this.recorder.config();
-    const labels: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: this.spec.operation,
-      [ATTR_GEN_AI_PROVIDER_NAME]: this.spec.provider,
-      ...metricAttributionAttributes(this.attribution, config.metricAttributionKeys ?? DEFAULT_METRIC_ATTRIBUTION_KEYS),
-    };
-    if (this.spec.requestModel !== undefined) labels[ATTR_GEN_AI_REQUEST_MODEL] = this.spec.requestModel;
-    if (outcome.responseModel !== undefined) labels[ATTR_GEN_AI_RESPONSE_MODEL] = outcome.responseModel;
-    if (this.spec.serverAddress !== undefined) labels[ATTR_SERVER_ADDRESS] = this.spec.serverAddress;
-    if (this.spec.serverPort !== undefined) labels[ATTR_SERVER_PORT] = this.spec.serverPort;
-    if (errorType !== undefined) labels[ATTR_ERROR_TYPE] = errorType;
-    this.recorder
-      .instruments()
-      .record(
-        labels,
-        durationSeconds,
-        usage ? { input: usage.inputTokens, output: usage.outputTokens } : undefined,
-        costUsd,
-        this.firstChunkSeconds,
-      );
+    const metricAttribution = metricAttributionAttributes(this.attribution, config.metricAttributionKeys ?? DEFAULT_METRIC_ATTRIBUTION_KEYS);
+    const spec = this.spec;
+    const responseModel = outcome.responseModel;
+    let key = `${spec.operation}\0${spec.provider}\0${spec.requestModel}\0${responseModel}\0${spec.serverAddress}\0${spec.serverPort}\0${errorType}`;
+    for (const attribute in metricAttribution) key += `\0${attribute}=${String(metricAttribution[attribute])}`;
+    const instruments = this.recorder.instruments();
+    const labels = instruments.labels(key, () => {
+      const base: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: spec.operation, [ATTR_GEN_AI_PROVIDER_NAME]: spec.provider, ...metricAttribution };
+      if (spec.requestModel !== undefined) base[ATTR_GEN_AI_REQUEST_MODEL] = spec.requestModel;
+      if (responseModel !== undefined) base[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+      if (spec.serverAddress !== undefined) base[ATTR_SERVER_ADDRESS] = spec.serverAddress;
+      if (spec.serverPort !== undefined) base[ATTR_SERVER_PORT] = spec.serverPort;
+      if (errorType !== undefined) base[ATTR_ERROR_TYPE] = errorType;
+      return base;
+    });
+    instruments.record(labels, durationSeconds, usage?.inputTokens, usage?.outputTokens, costUsd, this.firstChunkSeconds);
   }
 }
 
