@@ -1,5 +1,9 @@
 -- Dimension values (features by default) whose cost per call or hourly spend in the last 24 hours
 -- before the range end jumped against their own baseline, the 7 days before that.
+-- Hourly spend compares the busiest hour of the last 24 hours with the feature's typical hour in
+-- the baseline: the median spend of the hours in which it was used (the lower middle one when
+-- even). Against the average of all 168 hours, a feature used in bursts, such as a nightly job,
+-- would look anomalous every day; against a mean, one spike in the baseline would hide the next.
 -- A row is listed when either ratio reaches the `anomaly_factor` setting.
 -- Panel: Overview "Anomalies".
 WITH
@@ -13,7 +17,7 @@ SELECT
   sumIf(spend, NOT recent) / sumIf(calls, NOT recent) AS baseline_cost_per_call_usd,
   recent_cost_per_call_usd / baseline_cost_per_call_usd AS cost_per_call_ratio,
   maxIf(spend, recent) AS recent_max_hourly_usd,
-  sumIf(spend, NOT recent) / 168 AS baseline_hourly_usd,
+  quantileExactLowIf(0.5)(spend, NOT recent) AS baseline_hourly_usd,
   recent_max_hourly_usd / baseline_hourly_usd AS hourly_ratio
 FROM (
   SELECT

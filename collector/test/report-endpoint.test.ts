@@ -4,6 +4,7 @@
  * runs the same named SQL through it (including the WITH RECURSIVE span tree of `trace`). The
  * output must be exactly what the CLI prints when it reads the store directly (report.test.ts).
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIMENSION_NAMES, renderQuery } from '@spendtrace/clickhouse';
 import { findRunningCollector } from '../src/query-endpoint/advertise.ts';
@@ -31,6 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await collector?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('report and trace through a running collector', () => {

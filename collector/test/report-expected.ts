@@ -35,7 +35,9 @@ export const FEATURE_REPORT_80 = [
  * total 0.023952484130859375; shares 59.0%, 33.4%, 7.6%.
  */
 export const LATE_TRACE_80 = [
-  `Trace ${LATE_TRACE_ID}, workflow research, feature agent, customer acme`,
+  // On one line the title would be 87 characters.
+  `Trace ${LATE_TRACE_ID}`,
+  'workflow research, feature agent, customer acme',
   '',
   'STEP                         MODEL              TOKENS IN/OUT     COST  SHARE',
   'invoke_agent researcher',

@@ -146,6 +146,14 @@ const longTrace: WorkflowTrace = {
 };
 
 describe('renderWorkflowTrace with long step and model names', () => {
+  it('puts the attribution on its own line when the title would not fit', () => {
+    const totals = { workflow: 'code-review', root_span: '', feature: 'code-review-agent', customer: 'acme-corp', calls: 0, errors: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, duration_ms: 0, revisions: 1 };
+    const title = (width: number): string[] => renderWorkflowTrace({ ...longTrace, steps: [], totals }, { width }).split('\n').slice(0, 3);
+    // One line is 6 + 32 + 68 = 106 characters.
+    expect(title(80)).toEqual(['Trace ac23b83f2413e2699336b83683fe4669', 'workflow code-review, feature code-review-agent, customer acme-corp', '']);
+    expect(title(120)).toEqual(['Trace ac23b83f2413e2699336b83683fe4669, workflow code-review, feature code-review-agent, customer acme-corp', '', 'STEP  MODEL  TOKENS IN/OUT  COST  SHARE']);
+  });
+
   it('at 80 columns shares the room between step and model, keeping the tree guides whole', () => {
     // 13 + 7 + 5 for the numbers, 4 gaps: 50 left, 25 each; steps without a call run on over the empty columns.
     expect(renderWorkflowTrace(longTrace, { width: 80 })).toBe(

@@ -4,6 +4,7 @@
  * value and compares it with a threshold from grafana/settings.yaml.
  */
 import { renderQuery } from '@spendtrace/clickhouse';
+import type { AlertProvisioningFile, AlertRule } from './alert-provisioning.ts';
 import { DATASOURCE, EXPRESSION_DATASOURCE } from './datasource.ts';
 import { renderOptions } from './dashboards.ts';
 import type { GrafanaSettings } from './settings.ts';
@@ -76,7 +77,7 @@ export const ALERTS: AlertSpec[] = [
   },
 ];
 
-export function buildAlertRule(spec: AlertSpec, settings: GrafanaSettings): Record<string, unknown> {
+export function buildAlertRule(spec: AlertSpec, settings: GrafanaSettings): AlertRule {
   const rawSql = renderQuery(spec.query, 'grafana', renderOptions(settings));
   return {
     uid: spec.uid,
@@ -129,7 +130,7 @@ export function buildAlertRule(spec: AlertSpec, settings: GrafanaSettings): Reco
   };
 }
 
-export function buildAlertProvisioning(settings: GrafanaSettings): Record<string, unknown> {
+export function buildAlertProvisioning(settings: GrafanaSettings): AlertProvisioningFile {
   return {
     apiVersion: 1,
     groups: [

@@ -95,7 +95,7 @@ export const DASHBOARDS: DashboardSpec[] = [
       table('Top customers', 'Spend per customer.', 'spend_by_dimension', { dimension: 'customer' }),
       table('Top users', 'Spend per user.', 'spend_by_dimension', { dimension: 'user' }),
       table('Errors and empty answers', 'Failed calls and calls that returned no output, and what they cost.', 'failed_calls', { dimension: 'feature' }),
-      table('Anomalies', 'Features whose cost per call or hourly spend over the last 24 hours jumped against their own 7-day baseline.', 'anomalies', { dimension: 'feature', w: 24 }),
+      table('Anomalies', 'Features whose cost per call, or busiest hour, over the last 24 hours jumped against their own 7-day baseline (cost per call; median spend of an hour with calls).', 'anomalies', { dimension: 'feature', w: 24 }),
     ],
   },
   {

@@ -138,13 +138,15 @@ async function main(): Promise<void> {
     return workflows[0]!.trace_id;
   });
 
+  // The reports print to a pipe here, so they are told the width of the terminal the demo runs in.
+  const width = process.stdout.isTTY && process.stdout.columns ? ['--width', String(Math.min(1000, Math.max(40, process.stdout.columns)))] : [];
   // The embedded store serves one process at a time: the reports are read one after the other.
   const views = await progress.step('Reading the reports: spendtrace report and spendtrace trace', async () => {
-    const byFeature = await spendtrace(['report', '--by', 'feature', '--data-dir', dataDir]);
-    const byModel = await spendtrace(['report', '--by', 'model', '--data-dir', dataDir]);
-    const byCustomer = await spendtrace(['report', '--by', 'customer', '--data-dir', dataDir]);
+    const byFeature = await spendtrace(['report', '--by', 'feature', '--data-dir', dataDir, ...width]);
+    const byModel = await spendtrace(['report', '--by', 'model', '--data-dir', dataDir, ...width]);
+    const byCustomer = await spendtrace(['report', '--by', 'customer', '--data-dir', dataDir, ...width]);
     const deploy = await deployImpact(before.serviceVersion, after.serviceVersion);
-    const tree = await spendtrace(['trace', traceId, '--data-dir', dataDir]);
+    const tree = await spendtrace(['trace', traceId, '--data-dir', dataDir, ...width]);
     return { byFeature, byModel, byCustomer, deploy, tree };
   });
 

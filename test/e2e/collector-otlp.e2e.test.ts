@@ -18,27 +18,32 @@ function costOf(provider: string, model: string, inputTokens: number, outputToke
   return r.breakdown.total;
 }
 
-function call(traceId: string, spanId: string, parent: string, provider: string, model: string, input: number, output: number, offsetS: number, cacheRead = 0) {
+/** A one-second span under `parent`, starting `offsetS` seconds into the trace. */
+function childSpan(traceId: string, spanId: string, parent: string, offsetS: number, name: string, kind: number, attributes: Record<string, string | number>) {
   return readableSpan({
     traceId,
     spanId,
     parentSpanId: parent,
-    name: `chat ${model}`,
-    kind: 2,
+    name,
+    kind,
     startTime: [T0 + offsetS, 0],
     endTime: [T0 + offsetS + 1, 0],
     resource,
     scope,
-    attributes: {
-      'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': provider,
-      'gen_ai.request.model': model,
-      'gen_ai.usage.input_tokens': input,
-      'gen_ai.usage.output_tokens': output,
-      'gen_ai.usage.cache_read.input_tokens': cacheRead,
-      'spendtrace.feature': 'ticket-triage',
-      'spendtrace.customer.id': 'acme',
-    },
+    attributes,
+  });
+}
+
+function call(traceId: string, spanId: string, parent: string, provider: string, model: string, input: number, output: number, offsetS: number, cacheRead = 0) {
+  return childSpan(traceId, spanId, parent, offsetS, `chat ${model}`, 2, {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': provider,
+    'gen_ai.request.model': model,
+    'gen_ai.usage.input_tokens': input,
+    'gen_ai.usage.output_tokens': output,
+    'gen_ai.usage.cache_read.input_tokens': cacheRead,
+    'spendtrace.feature': 'ticket-triage',
+    'spendtrace.customer.id': 'acme',
   });
 }
 
@@ -57,18 +62,7 @@ function root(traceId: string, spanId: string, durationS: number) {
 }
 
 function tool(traceId: string, spanId: string, parent: string, name: string, offsetS: number) {
-  return readableSpan({
-    traceId,
-    spanId,
-    parentSpanId: parent,
-    name: `execute_tool ${name}`,
-    kind: 0,
-    startTime: [T0 + offsetS, 0],
-    endTime: [T0 + offsetS + 1, 0],
-    resource,
-    scope,
-    attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name },
-  });
+  return childSpan(traceId, spanId, parent, offsetS, `execute_tool ${name}`, 0, { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name });
 }
 
 const TRACE = '5b8efff798038103d269b633813fc60c';

@@ -106,25 +106,21 @@ describe('collector end to end with instrumented OpenAI SDK apps', () => {
     expect(wf[0]!.cost).toBeCloseTo(expectedCost(rows[0]!) + expectedCost(rows[1]!), 12);
   });
 
-  it('@opentelemetry/instrumentation-openai: exact tokens and the catalog cost', async () => {
-    const traceId = await drive('otel');
-    const rows = await callsOf(traceId, 2);
-    expect(summary(rows)).toEqual([
-      ['openai', 'chat', 'gpt-5.4-mini', 1000, 100, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
-      ['openai', 'chat', 'gpt-5.4-mini', 2000, 200, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
-    ]);
-    for (const r of rows) expect(r.cost_usd).toBeCloseTo(expectedCost(r), 12);
-  });
-
-  it('@traceloop/instrumentation-openai: exact tokens and the catalog cost', async () => {
-    const traceId = await drive('traceloop');
-    const rows = await callsOf(traceId, 2);
-    expect(summary(rows)).toEqual([
-      ['openai', 'chat', 'gpt-5.4-mini', 1000, 100, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
-      ['openai', 'chat', 'gpt-5.4-mini', 2000, 200, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
-    ]);
-    for (const r of rows) expect(r.cost_usd).toBeCloseTo(expectedCost(r), 12);
-  });
+  // The driver makes the same two calls under either OpenAI instrumentation, so both must store the same rows.
+  for (const [instrumentation, driver] of [
+    ['@opentelemetry/instrumentation-openai', 'otel'],
+    ['@traceloop/instrumentation-openai', 'traceloop'],
+  ] as const) {
+    it(`${instrumentation}: exact tokens and the catalog cost`, async () => {
+      const traceId = await drive(driver);
+      const rows = await callsOf(traceId, 2);
+      expect(summary(rows)).toEqual([
+        ['openai', 'chat', 'gpt-5.4-mini', 1000, 100, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
+        ['openai', 'chat', 'gpt-5.4-mini', 2000, 200, 0, 'local', 'openai/gpt-5.4-mini', 'e2e', 'platform'],
+      ]);
+      for (const r of rows) expect(r.cost_usd).toBeCloseTo(expectedCost(r), 12);
+    });
+  }
 
   it('@spendtrace/instrumentation on the Anthropic SDK: input includes cache reads and writes exactly once', async () => {
     const traceId = await drive('anthropic');

@@ -22,20 +22,7 @@ import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
-import {
-  ANY_VALUE,
-  EXPORT_TRACE_SERVICE_REQUEST,
-  INSTRUMENTATION_SCOPE,
-  KEY_VALUE,
-  REPEATED_VALUES,
-  RESOURCE,
-  RESOURCE_SPANS,
-  SCOPE_SPANS,
-  SPAN,
-  SPAN_EVENT,
-  SPAN_LINK,
-  STATUS,
-} from './trace-fields.ts';
+import { TRACE_MESSAGES } from './trace-fields.ts';
 import { WireReader } from './wire-reader.ts';
 
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
@@ -52,6 +39,7 @@ class ProtobufTraceDecoder extends WireReader {
    */
   private readonly nodeBuf: Buffer & { utf8Slice(start: number, end: number): string };
   private readonly view: DataView;
+  private readonly messages = TRACE_MESSAGES;
   readonly spans: Span[] = [];
   readonly rejections = new RejectionTally();
 
@@ -64,7 +52,7 @@ class ProtobufTraceDecoder extends WireReader {
   decodeRequest(): void {
     const end = this.buf.length;
     while (this.pos < end) {
-      if (this.nextField(EXPORT_TRACE_SERVICE_REQUEST, end) === 1) this.decodeResourceSpans(this.readMessageEnd(end));
+      if (this.nextField(this.messages.exportTraceServiceRequest, end) === 1) this.decodeResourceSpans(this.readMessageEnd(end));
     }
   }
 
@@ -77,7 +65,7 @@ class ProtobufTraceDecoder extends WireReader {
     const firstSpan = this.spans.length;
     let schemaUrl = '';
     while (this.pos < end) {
-      const field = this.nextField(RESOURCE_SPANS, end);
+      const field = this.nextField(this.messages.resourceSpans, end);
       switch (field) {
         case 1:
           this.decodeResource(resource, this.readMessageEnd(end));
@@ -89,7 +77,7 @@ class ProtobufTraceDecoder extends WireReader {
           schemaUrl = this.readString(end);
           break;
         default:
-          this.skipFieldValue(RESOURCE_SPANS, field, end);
+          this.skipFieldValue(this.messages.resourceSpans, field, end);
       }
     }
     if (schemaUrl !== '') {
@@ -100,7 +88,7 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeResource(resource: Resource, end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(RESOURCE, end);
+      const field = this.nextField(this.messages.resource, end);
       switch (field) {
         case 1:
           this.decodeKeyValue(resource.attributes, this.readMessageEnd(end), 0);
@@ -109,7 +97,7 @@ class ProtobufTraceDecoder extends WireReader {
           resource.droppedAttributesCount = this.readVarint32(end);
           break;
         default:
-          this.skipFieldValue(RESOURCE, field, end);
+          this.skipFieldValue(this.messages.resource, field, end);
       }
     }
   }
@@ -119,7 +107,7 @@ class ProtobufTraceDecoder extends WireReader {
     const firstSpan = this.spans.length;
     let schemaUrl = '';
     while (this.pos < end) {
-      const field = this.nextField(SCOPE_SPANS, end);
+      const field = this.nextField(this.messages.scopeSpans, end);
       switch (field) {
         case 1:
           this.decodeScope(scope, this.readMessageEnd(end));
@@ -131,7 +119,7 @@ class ProtobufTraceDecoder extends WireReader {
           schemaUrl = this.readString(end);
           break;
         default:
-          this.skipFieldValue(SCOPE_SPANS, field, end);
+          this.skipFieldValue(this.messages.scopeSpans, field, end);
       }
     }
     if (schemaUrl !== '') {
@@ -141,7 +129,7 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeScope(scope: Scope, end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(INSTRUMENTATION_SCOPE, end);
+      const field = this.nextField(this.messages.instrumentationScope, end);
       switch (field) {
         case 1:
           scope.name = this.readString(end);
@@ -153,7 +141,7 @@ class ProtobufTraceDecoder extends WireReader {
           this.decodeKeyValue(scope.attributes, this.readMessageEnd(end), 0);
           break;
         default:
-          this.skipFieldValue(INSTRUMENTATION_SCOPE, field, end);
+          this.skipFieldValue(this.messages.instrumentationScope, field, end);
       }
     }
   }
@@ -183,7 +171,7 @@ class ProtobufTraceDecoder extends WireReader {
       scopeSchemaUrl: '',
     };
     while (this.pos < end) {
-      const field = this.nextField(SPAN, end);
+      const field = this.nextField(this.messages.span, end);
       switch (field) {
         case 1:
           span.traceId = this.readHex(end);
@@ -234,7 +222,7 @@ class ProtobufTraceDecoder extends WireReader {
           span.flags = this.readFixed32(end);
           break;
         default:
-          this.skipFieldValue(SPAN, field, end);
+          this.skipFieldValue(this.messages.span, field, end);
       }
     }
     span.parentSpanId = normalizeParentSpanId(span.parentSpanId);
@@ -246,7 +234,7 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeEvent(end: number): SpanEvent {
     const event: SpanEvent = { timeUnixNano: 0n, name: '', attributes: {}, droppedAttributesCount: 0 };
     while (this.pos < end) {
-      const field = this.nextField(SPAN_EVENT, end);
+      const field = this.nextField(this.messages.spanEvent, end);
       switch (field) {
         case 1:
           event.timeUnixNano = this.readFixed64(end);
@@ -261,7 +249,7 @@ class ProtobufTraceDecoder extends WireReader {
           event.droppedAttributesCount = this.readVarint32(end);
           break;
         default:
-          this.skipFieldValue(SPAN_EVENT, field, end);
+          this.skipFieldValue(this.messages.spanEvent, field, end);
       }
     }
     return event;
@@ -270,7 +258,7 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeLink(end: number): SpanLink {
     const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
     while (this.pos < end) {
-      const field = this.nextField(SPAN_LINK, end);
+      const field = this.nextField(this.messages.spanLink, end);
       switch (field) {
         case 1:
           link.traceId = this.readHex(end);
@@ -291,7 +279,7 @@ class ProtobufTraceDecoder extends WireReader {
           link.flags = this.readFixed32(end);
           break;
         default:
-          this.skipFieldValue(SPAN_LINK, field, end);
+          this.skipFieldValue(this.messages.spanLink, field, end);
       }
     }
     return link;
@@ -299,7 +287,7 @@ class ProtobufTraceDecoder extends WireReader {
 
   private decodeStatus(status: { code: number; message: string }, end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(STATUS, end);
+      const field = this.nextField(this.messages.status, end);
       switch (field) {
         case 2:
           status.message = this.readString(end);
@@ -308,7 +296,7 @@ class ProtobufTraceDecoder extends WireReader {
           status.code = this.readVarint32(end) | 0;
           break;
         default:
-          this.skipFieldValue(STATUS, field, end);
+          this.skipFieldValue(this.messages.status, field, end);
       }
     }
   }
@@ -318,7 +306,7 @@ class ProtobufTraceDecoder extends WireReader {
     let key = '';
     let value: AttrValue = null;
     while (this.pos < end) {
-      const field = this.nextField(KEY_VALUE, end);
+      const field = this.nextField(this.messages.keyValue, end);
       switch (field) {
         case 1:
           key = this.readKey(end);
@@ -327,7 +315,7 @@ class ProtobufTraceDecoder extends WireReader {
           value = this.decodeAnyValue(this.readMessageEnd(end), depth);
           break;
         default:
-          this.skipFieldValue(KEY_VALUE, field, end);
+          this.skipFieldValue(this.messages.keyValue, field, end);
       }
     }
     setAttribute(into, key, value);
@@ -337,7 +325,7 @@ class ProtobufTraceDecoder extends WireReader {
   private decodeAnyValue(end: number, depth: number): AttrValue {
     let value: AttrValue = null;
     while (this.pos < end) {
-      const field = this.nextField(ANY_VALUE, end);
+      const field = this.nextField(this.messages.anyValue, end);
       switch (field) {
         case 1:
           value = this.readString(end);
@@ -361,7 +349,7 @@ class ProtobufTraceDecoder extends WireReader {
           value = this.readBytesCopy(end);
           break;
         default:
-          this.skipFieldValue(ANY_VALUE, field, end);
+          this.skipFieldValue(this.messages.anyValue, field, end);
       }
     }
     return value;
@@ -371,7 +359,7 @@ class ProtobufTraceDecoder extends WireReader {
     this.checkAnyValueDepth(depth);
     const values: AttrValue[] = [];
     while (this.pos < end) {
-      if (this.nextField(REPEATED_VALUES, end) === 1) values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
+      if (this.nextField(this.messages.repeatedValues, end) === 1) values.push(this.decodeAnyValue(this.readMessageEnd(end), depth));
     }
     return values;
   }
@@ -380,7 +368,7 @@ class ProtobufTraceDecoder extends WireReader {
     this.checkAnyValueDepth(depth);
     const values: { [key: string]: AttrValue } = {};
     while (this.pos < end) {
-      if (this.nextField(REPEATED_VALUES, end) === 1) this.decodeKeyValue(values, this.readMessageEnd(end), depth);
+      if (this.nextField(this.messages.repeatedValues, end) === 1) this.decodeKeyValue(values, this.readMessageEnd(end), depth);
     }
     return values;
   }

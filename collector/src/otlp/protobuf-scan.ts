@@ -11,20 +11,7 @@
  * at a fraction of the cost, because no string, object or bigint is created.
  */
 import { RejectionTally, spanIdProblem } from './span-validation.ts';
-import {
-  ANY_VALUE,
-  EXPORT_TRACE_SERVICE_REQUEST,
-  INSTRUMENTATION_SCOPE,
-  KEY_VALUE,
-  REPEATED_VALUES,
-  RESOURCE,
-  RESOURCE_SPANS,
-  SCOPE_SPANS,
-  SPAN,
-  SPAN_EVENT,
-  SPAN_LINK,
-  STATUS,
-} from './trace-fields.ts';
+import { TRACE_MESSAGES } from './trace-fields.ts';
 import { WireReader } from './wire-reader.ts';
 
 export interface TraceRequestScan {
@@ -40,47 +27,48 @@ export interface TraceRequestScan {
  * hold spans or AnyValues; every other field is skipped with `skipFieldValue`.
  */
 class ProtobufTraceScanner extends WireReader {
+  private readonly messages = TRACE_MESSAGES;
   spanCount = 0;
   readonly rejections = new RejectionTally();
 
   scanRequest(): void {
     const end = this.buf.length;
     while (this.pos < end) {
-      if (this.nextField(EXPORT_TRACE_SERVICE_REQUEST, end) === 1) this.scanResourceSpans(this.readMessageEnd(end));
+      if (this.nextField(this.messages.exportTraceServiceRequest, end) === 1) this.scanResourceSpans(this.readMessageEnd(end));
     }
   }
 
   private scanResourceSpans(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(RESOURCE_SPANS, end);
+      const field = this.nextField(this.messages.resourceSpans, end);
       if (field === 1) this.scanResource(this.readMessageEnd(end));
       else if (field === 2) this.scanScopeSpans(this.readMessageEnd(end));
-      else this.skipFieldValue(RESOURCE_SPANS, field, end);
+      else this.skipFieldValue(this.messages.resourceSpans, field, end);
     }
   }
 
   private scanResource(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(RESOURCE, end);
+      const field = this.nextField(this.messages.resource, end);
       if (field === 1) this.scanKeyValue(this.readMessageEnd(end), 0);
-      else this.skipFieldValue(RESOURCE, field, end);
+      else this.skipFieldValue(this.messages.resource, field, end);
     }
   }
 
   private scanScopeSpans(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(SCOPE_SPANS, end);
+      const field = this.nextField(this.messages.scopeSpans, end);
       if (field === 1) this.scanScope(this.readMessageEnd(end));
       else if (field === 2) this.scanSpan(this.readMessageEnd(end));
-      else this.skipFieldValue(SCOPE_SPANS, field, end);
+      else this.skipFieldValue(this.messages.scopeSpans, field, end);
     }
   }
 
   private scanScope(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(INSTRUMENTATION_SCOPE, end);
+      const field = this.nextField(this.messages.instrumentationScope, end);
       if (field === 3) this.scanKeyValue(this.readMessageEnd(end), 0);
-      else this.skipFieldValue(INSTRUMENTATION_SCOPE, field, end);
+      else this.skipFieldValue(this.messages.instrumentationScope, field, end);
     }
   }
 
@@ -91,7 +79,7 @@ class ProtobufTraceScanner extends WireReader {
     let spanIdStart = 0;
     let spanIdEnd = 0;
     while (this.pos < end) {
-      const field = this.nextField(SPAN, end);
+      const field = this.nextField(this.messages.span, end);
       switch (field) {
         case 1:
           traceIdEnd = this.readMessageEnd(end);
@@ -116,7 +104,7 @@ class ProtobufTraceScanner extends WireReader {
           this.scanStatus(this.readMessageEnd(end));
           break;
         default:
-          this.skipFieldValue(SPAN, field, end);
+          this.skipFieldValue(this.messages.span, field, end);
       }
     }
     if (this.isUsableId(traceIdStart, traceIdEnd, 16) && this.isUsableId(spanIdStart, spanIdEnd, 8)) {
@@ -130,36 +118,36 @@ class ProtobufTraceScanner extends WireReader {
 
   private scanEvent(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(SPAN_EVENT, end);
+      const field = this.nextField(this.messages.spanEvent, end);
       if (field === 3) this.scanKeyValue(this.readMessageEnd(end), 0);
-      else this.skipFieldValue(SPAN_EVENT, field, end);
+      else this.skipFieldValue(this.messages.spanEvent, field, end);
     }
   }
 
   private scanLink(end: number): void {
     while (this.pos < end) {
-      const field = this.nextField(SPAN_LINK, end);
+      const field = this.nextField(this.messages.spanLink, end);
       if (field === 4) this.scanKeyValue(this.readMessageEnd(end), 0);
-      else this.skipFieldValue(SPAN_LINK, field, end);
+      else this.skipFieldValue(this.messages.spanLink, field, end);
     }
   }
 
   /** Status holds no nested message, but its fields are still checked. */
   private scanStatus(end: number): void {
-    while (this.pos < end) this.skipFieldValue(STATUS, this.nextField(STATUS, end), end);
+    while (this.pos < end) this.skipFieldValue(this.messages.status, this.nextField(this.messages.status, end), end);
   }
 
   private scanKeyValue(end: number, depth: number): void {
     while (this.pos < end) {
-      const field = this.nextField(KEY_VALUE, end);
+      const field = this.nextField(this.messages.keyValue, end);
       if (field === 2) this.scanAnyValue(this.readMessageEnd(end), depth);
-      else this.skipFieldValue(KEY_VALUE, field, end);
+      else this.skipFieldValue(this.messages.keyValue, field, end);
     }
   }
 
   private scanAnyValue(end: number, depth: number): void {
     while (this.pos < end) {
-      const field = this.nextField(ANY_VALUE, end);
+      const field = this.nextField(this.messages.anyValue, end);
       switch (field) {
         case 4:
           this.skipFixed(end, 8, 'double'); // named as the decoder names it in errors
@@ -171,7 +159,7 @@ class ProtobufTraceScanner extends WireReader {
           this.scanKeyValueList(this.readMessageEnd(end), depth + 1);
           break;
         default:
-          this.skipFieldValue(ANY_VALUE, field, end);
+          this.skipFieldValue(this.messages.anyValue, field, end);
       }
     }
   }
@@ -179,14 +167,14 @@ class ProtobufTraceScanner extends WireReader {
   private scanArrayValue(end: number, depth: number): void {
     this.checkAnyValueDepth(depth);
     while (this.pos < end) {
-      if (this.nextField(REPEATED_VALUES, end) === 1) this.scanAnyValue(this.readMessageEnd(end), depth);
+      if (this.nextField(this.messages.repeatedValues, end) === 1) this.scanAnyValue(this.readMessageEnd(end), depth);
     }
   }
 
   private scanKeyValueList(end: number, depth: number): void {
     this.checkAnyValueDepth(depth);
     while (this.pos < end) {
-      if (this.nextField(REPEATED_VALUES, end) === 1) this.scanKeyValue(this.readMessageEnd(end), depth);
+      if (this.nextField(this.messages.repeatedValues, end) === 1) this.scanKeyValue(this.readMessageEnd(end), depth);
     }
   }
 

@@ -132,11 +132,15 @@ export interface RenderOptions {
 export function renderWorkflowTrace(trace: WorkflowTrace, options: RenderOptions = {}): string {
   const lines: string[] = [];
   const t = trace.totals;
-  const title = [`Trace ${trace.trace_id}`];
-  if (t?.workflow) title.push(`workflow ${t.workflow}`);
-  if (t?.feature) title.push(`feature ${t.feature}`);
-  if (t?.customer) title.push(`customer ${t.customer}`);
-  lines.push(title.join(', '));
+  const maxWidth = (options.width ?? 80) - 1;
+  const about: string[] = [];
+  if (t?.workflow) about.push(`workflow ${t.workflow}`);
+  if (t?.feature) about.push(`feature ${t.feature}`);
+  if (t?.customer) about.push(`customer ${t.customer}`);
+  const title = [`Trace ${trace.trace_id}`, ...about].join(', ');
+  // Too long for one line: the attribution goes on a line of its own rather than wrapping.
+  if ([...title].length <= maxWidth || about.length === 0) lines.push(title);
+  else lines.push(`Trace ${trace.trace_id}`, about.join(', '));
   lines.push('');
   const prefixes = treePrefixes(trace.steps.map((s) => s.depth));
   const columns: TableColumn[] = [
@@ -167,7 +171,7 @@ export function renderWorkflowTrace(trace: WorkflowTrace, options: RenderOptions
       isCall ? formatShare(s.share) : '',
     ];
   });
-  lines.push(...layoutTable(columns, rows, (options.width ?? 80) - 1).lines);
+  lines.push(...layoutTable(columns, rows, maxWidth).lines);
   lines.push('');
   if (t) {
     lines.push(

@@ -12,29 +12,13 @@ import * as anthropicModule from '@anthropic-ai/sdk';
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage, PriceQuery } from '@spendtrace/pricing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { onlySpan } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new AnthropicInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
-let port: number;
-beforeAll(async () => {
-  server = await startProviderServer();
-  port = Number(new URL(server.url).port);
-  instrumentation.patchModule(anthropicModule);
-});
-afterAll(async () => {
-  instrumentation.unpatchModule(anthropicModule);
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: anthropicModule });
 
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 const CACHED = { usage: { input: 4000, cacheRead: 2500, cacheWrite: 1000, output: 150 } };
@@ -76,7 +60,7 @@ describe('AnthropicBedrock (@anthropic-ai/bedrock-sdk)', () => {
       'gen_ai.request.model': MODEL,
       'gen_ai.request.max_tokens': 200,
       'server.address': '127.0.0.1',
-      'server.port': port,
+      'server.port': server.port,
       'gen_ai.usage.input_tokens': 4000,
       'gen_ai.usage.cache_read.input_tokens': 2500,
       'gen_ai.usage.cache_creation.input_tokens': 1000,

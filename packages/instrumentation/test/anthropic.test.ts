@@ -4,19 +4,14 @@ import * as anthropicModule from '@anthropic-ai/sdk';
 import Anthropic from '@anthropic-ai/sdk';
 import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
 import { withAttribution } from '../src/attribution.ts';
-import { onlySpan, points, setupTelemetry } from './helpers.ts';
+import { onlySpan, points } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new AnthropicInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: anthropicModule });
 let client: Anthropic;
 const MODEL = 'claude-sonnet-5-5';
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
@@ -47,16 +42,9 @@ const cacheAttributes = {
   'spendtrace.usage.cache_creation_1h.input_tokens': 500,
 };
 
-beforeAll(async () => {
-  server = await startProviderServer();
-  instrumentation.patchModule(anthropicModule);
+beforeAll(() => {
   client = new Anthropic({ baseURL: server.url, apiKey: 'test-key', maxRetries: 0 });
 });
-afterAll(async () => {
-  instrumentation.unpatchModule(anthropicModule);
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
 
 describe('Anthropic messages', () => {
   it('records one priced span with the 5m/1h cache split, and no SDK span beside it', async () => {

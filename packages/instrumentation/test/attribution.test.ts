@@ -2,28 +2,19 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { agent, contextWithAttribution, currentAttribution, tool, withAttribution, workflow } from '../src/attribution.ts';
 import { OpenAIInstrumentation } from '../src/openai/index.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { onlySpan } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new OpenAIInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-let server: ProviderServer;
+const { telemetry, server } = useProviderServer({ instrumentation });
 let client: OpenAI;
 
-beforeAll(async () => {
-  server = await startProviderServer();
+beforeAll(() => {
   client = instrumentation.instrument(new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'k', maxRetries: 0 }));
 });
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
 
 const chat = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
 

@@ -12,32 +12,16 @@ import type { BedrockRuntimeClientConfig, ConverseCommandInput, ConverseCommandO
 import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
 import { crc32 } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeMessages, encodeEvent } from '../../../test/providers/eventstream.ts';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer, Scenario } from '../../../test/providers/server.ts';
+import type { Scenario } from '../../../test/providers/server.ts';
 import { withAttribution } from '../src/attribution.ts';
 import { BedrockInstrumentation } from '../src/bedrock/index.ts';
-import { onlySpan, points, setupTelemetry } from './helpers.ts';
+import { onlySpan, points } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new BedrockInstrumentation();
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
-let port: number;
-
-beforeAll(async () => {
-  server = await startProviderServer();
-  port = Number(new URL(server.url).port);
-  instrumentation.patchModule(bedrockModule);
-});
-afterAll(async () => {
-  instrumentation.unpatchModule(bedrockModule);
-  await server.close();
-});
-afterEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: bedrockModule });
 
 const SONNET_US = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const SONNET_GLOBAL = 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -124,7 +108,7 @@ describe('BedrockInstrumentation Converse', () => {
       'gen_ai.usage.cache_creation.input_tokens': 500,
       'cloud.region': 'us-east-1',
       'server.address': '127.0.0.1',
-      'server.port': port,
+      'server.port': server.port,
       'spendtrace.pricing.model': 'aws.bedrock/claude-sonnet-4-5',
       'spendtrace.pricing.adjustments': 'region:us',
     });

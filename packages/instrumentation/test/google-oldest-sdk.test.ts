@@ -1,26 +1,12 @@
 import * as genaiV1 from 'google-genai-v1';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { expect, it } from 'vitest';
 import { GoogleGenAIInstrumentation } from '../src/google/index.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { onlySpan } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
 /** The oldest supported @google/genai (1.0.0), whose `embedContent` still lives on the prototype. */
-const telemetry = setupTelemetry();
 const instrumentation = new GoogleGenAIInstrumentation();
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-  instrumentation.patchModule(genaiV1);
-});
-afterAll(async () => {
-  instrumentation.unpatchModule(genaiV1);
-  await server.close();
-});
-afterEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: genaiV1 });
 
 function client(): genaiV1.GoogleGenAI {
   const scenario = { usage: { input: 900, cacheRead: 600, output: 50, reasoning: 30 }, chunks: 4 };

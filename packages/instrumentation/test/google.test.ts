@@ -3,30 +3,14 @@ import * as genai from '@google/genai';
 import { GoogleGenAI } from '@google/genai';
 import { defaultCatalog, usageFromGemini } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer, Scenario } from '../../../test/providers/server.ts';
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../../test/providers/server.ts';
 import { GoogleGenAIInstrumentation } from '../src/google/index.ts';
-import { onlySpan, points, setupTelemetry } from './helpers.ts';
+import { onlySpan, points } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new GoogleGenAIInstrumentation();
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
-let port: number;
-
-beforeAll(async () => {
-  server = await startProviderServer();
-  port = Number(new URL(server.url).port);
-  instrumentation.patchModule(genai);
-});
-afterAll(async () => {
-  instrumentation.unpatchModule(genai);
-  await server.close();
-});
-afterEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: genai });
 
 function gemini(scenario: Scenario = {}): GoogleGenAI {
   return new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: server.url, headers: { 'x-mock-scenario': JSON.stringify(scenario) } } });
@@ -94,7 +78,7 @@ describe('GoogleGenAIInstrumentation generateContent', () => {
       'gen_ai.usage.cost.source': 'local',
       'spendtrace.pricing.model': 'gcp.gemini/gemini-2.5-flash',
       'server.address': '127.0.0.1',
-      'server.port': port,
+      'server.port': server.port,
     });
     expect(span.attributes['gen_ai.usage.cost.amount']).toBeCloseTo(expectedCost('gcp.gemini', 'gemini-2.5-flash', usage), 12);
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();

@@ -8,24 +8,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { describe, expect, it } from 'vitest';
 import { instrument } from '../src/instrument.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { onlySpan } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
-let server: ProviderServer;
-let port: number;
-
-beforeAll(async () => {
-  server = await startProviderServer();
-  port = Number(new URL(server.url).port);
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer();
 
 const usageHeader = (usage: object) => ({ 'x-mock-scenario': JSON.stringify({ usage }) });
 
@@ -65,7 +53,7 @@ describe('instrument(client)', () => {
       'gen_ai.provider.name': 'gcp.gemini',
       'gen_ai.request.model': 'gemini-2.5-flash',
       'server.address': '127.0.0.1',
-      'server.port': port,
+      'server.port': server.port,
       'gen_ai.usage.input_tokens': 12,
       'gen_ai.usage.output_tokens': 5,
       'gen_ai.usage.reasoning.output_tokens': 2,

@@ -9,32 +9,16 @@ import * as anthropicLatest from '@anthropic-ai/sdk';
 import * as bedrockLatest from '@aws-sdk/client-bedrock-runtime';
 import * as bedrockOldest from 'bedrock-runtime-v3-587';
 import { createRequire } from 'node:module';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
 import { BedrockInstrumentation } from '../src/bedrock/index.ts';
-import { setupTelemetry } from './helpers.ts';
+import { sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
 
 // Loaded untyped: 0.20.0's declarations pull in @types/node 18, whose globals would clash with the
 // workspace's @types/node for every file the typecheck covers.
 const anthropicOldest = createRequire(import.meta.url)('anthropic-sdk-v0') as typeof anthropicLatest;
 
-const telemetry = setupTelemetry();
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => telemetry.reset());
-
-function wired<T extends AnthropicInstrumentation | BedrockInstrumentation>(instrumentation: T): T {
-  instrumentation.setTracerProvider(telemetry.tracerProvider);
-  instrumentation.setMeterProvider(telemetry.meterProvider);
-  return instrumentation;
-}
+const { telemetry, server } = useProviderServer();
 
 /** Spans as comparable data: timings differ from run to run, so only their presence counts. */
 function spanSummary(): { name: string; kind: number; status: number; attributes: Attributes }[] {
@@ -69,8 +53,8 @@ describe('@anthropic-ai/sdk 0.20.0 (oldest supported) and latest', () => {
 
   it('records the same spans on both and leaves the caller results untouched', async () => {
     const plainOldest = await workload(anthropicOldest);
-    const latest = wired(new AnthropicInstrumentation({ enabled: false }));
-    const oldest = wired(new AnthropicInstrumentation({ enabled: false }));
+    const latest = sendingToTestTelemetry(new AnthropicInstrumentation({ enabled: false }));
+    const oldest = sendingToTestTelemetry(new AnthropicInstrumentation({ enabled: false }));
     latest.patchModule(anthropicLatest);
     oldest.patchModule(anthropicOldest);
     try {
@@ -139,8 +123,8 @@ describe('@aws-sdk/client-bedrock-runtime 3.587.0 (first with Converse) and late
 
   it('records the same spans on both and leaves the caller results untouched', async () => {
     const plainOldest = await workload(bedrockOldest as unknown as Sdk);
-    const latest = wired(new BedrockInstrumentation({ enabled: false }));
-    const oldest = wired(new BedrockInstrumentation({ enabled: false }));
+    const latest = sendingToTestTelemetry(new BedrockInstrumentation({ enabled: false }));
+    const oldest = sendingToTestTelemetry(new BedrockInstrumentation({ enabled: false }));
     latest.patchModule(bedrockLatest);
     oldest.patchModule(bedrockOldest);
     try {

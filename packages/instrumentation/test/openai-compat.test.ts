@@ -5,32 +5,19 @@ import * as openaiModule from 'openai';
 import OpenAI, { AzureOpenAI } from 'openai';
 import * as openaiV4Module from 'openai-v4';
 import OpenAIV4 from 'openai-v4';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIInstrumentation, openAIProviderName } from '../src/openai/index.ts';
 import { withAttribution } from '../src/attribution.ts';
 import { instrument } from '../src/instrument.ts';
-import { onlySpan, points, setupTelemetry } from './helpers.ts';
+import { onlySpan, points } from './helpers.ts';
+import { sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
-let server: ProviderServer;
+const { telemetry, server } = useProviderServer();
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 
 function newInstrumentation(config: ConstructorParameters<typeof OpenAIInstrumentation>[0] = {}): OpenAIInstrumentation {
-  const instrumentation = new OpenAIInstrumentation({ enabled: false, ...config });
-  instrumentation.setTracerProvider(telemetry.tracerProvider);
-  instrumentation.setMeterProvider(telemetry.meterProvider);
-  return instrumentation;
+  return sendingToTestTelemetry(new OpenAIInstrumentation({ enabled: false, ...config }));
 }
-
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
 
 /** The same chat call, streamed and not, through a given client; returns what the caller saw. */
 async function workload(client: { chat: { completions: { create: (...args: never[]) => unknown } } }): Promise<string[]> {

@@ -6,25 +6,13 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import * as openaiV7 from 'openai';
 import * as openaiV4 from 'openai-v4';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { describe, expect, it } from 'vitest';
 import { OpenAIInstrumentation } from '../src/openai/index.ts';
-import { onlySpan, setupTelemetry } from './helpers.ts';
+import { onlySpan } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new OpenAIInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
-beforeAll(async () => {
-  server = await startProviderServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-beforeEach(() => telemetry.reset());
+const { telemetry, server } = useProviderServer({ instrumentation });
 
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));

@@ -5,19 +5,14 @@ import type { CanonicalUsage } from '@spendtrace/pricing';
 import { DURATION_BUCKETS, TOKEN_USAGE_BUCKETS } from '@spendtrace/semconv';
 import * as openaiModule from 'openai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startProviderServer } from '../../../test/providers/server.ts';
-import type { ProviderServer } from '../../../test/providers/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OpenAIInstrumentation } from '../src/openai/index.ts';
 import { withAttribution } from '../src/attribution.ts';
-import { metricDescriptor, onlySpan, points, setupTelemetry } from './helpers.ts';
+import { metricDescriptor, onlySpan, points } from './helpers.ts';
+import { useProviderServer } from './helpers/provider-server.ts';
 
-const telemetry = setupTelemetry();
 const instrumentation = new OpenAIInstrumentation({ enabled: false });
-instrumentation.setTracerProvider(telemetry.tracerProvider);
-instrumentation.setMeterProvider(telemetry.meterProvider);
-
-let server: ProviderServer;
+const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: openaiModule });
 let client: OpenAI;
 
 const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
@@ -39,20 +34,9 @@ function expectedCost(model: string, usage: CanonicalUsage, serviceTier = 'defau
   };
 }
 
-beforeAll(async () => {
-  server = await startProviderServer();
-  instrumentation.patchModule(openaiModule);
+beforeAll(() => {
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
 });
-
-afterAll(async () => {
-  instrumentation.unpatchModule(openaiModule);
-  await server.close();
-});
-
-beforeEach(() => telemetry.reset());
-
-const port = () => Number(new URL(server.url).port);
 
 describe('OpenAI chat completions', () => {
   it('records a priced CLIENT span with request, response, usage and attribution', async () => {
@@ -75,7 +59,7 @@ describe('OpenAI chat completions', () => {
       'gen_ai.request.temperature': 0.2,
       'gen_ai.request.stream': false,
       'server.address': '127.0.0.1',
-      'server.port': port(),
+      'server.port': server.port,
       'spendtrace.feature': 'summarise',
       'spendtrace.customer.id': 'acme',
       'user.id': 'u-1',

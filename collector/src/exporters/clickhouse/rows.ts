@@ -228,7 +228,10 @@ export const CALL_COLUMNS = [
   'scope_name',
 ] as const;
 
-/** One `genai_calls` row. */
+/**
+ * One `genai_calls` row. This and the other row mappers repeat one concatenation per column on
+ * purpose, rather than walking a column table of encoders: they run for every row ingested.
+ */
 export function callRow(call: GenAICall): string {
   return flat(
     dateTime64(call.timestampNs) +

@@ -1,6 +1,7 @@
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { messageOutcome, messagesInput, messagesRequestAttributes, messagesSystem, MessagesStreamObserver } from './messages.ts';
@@ -34,14 +35,7 @@ export class AnthropicInstrumentation extends GenAIInstrumentationBase<Anthropic
   }
 
   protected init(): InstrumentationNodeModuleDefinition {
-    return new InstrumentationNodeModuleDefinition(
-      '@anthropic-ai/sdk',
-      ['>=0.20'],
-      (moduleExports: unknown) => this.patchModule(moduleExports),
-      (moduleExports: unknown) => {
-        this.unpatchModule(moduleExports);
-      },
-    );
+    return sdkModuleDefinition('@anthropic-ai/sdk', ['>=0.20'], this);
   }
 
   override disable(): void {

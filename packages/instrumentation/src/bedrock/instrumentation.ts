@@ -1,7 +1,17 @@
 import { context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { ATTR_CLOUD_REGION, GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, stringOrUndefined } from '../core/index.ts';
+import {
+  GenAIInstrumentationBase,
+  isPromiseLike,
+  observeStream,
+  reportInstrumentationError,
+  runInCall,
+  sdkModuleDefinition,
+  stringOrUndefined,
+  tracePromiseCall,
+} from '../core/index.ts';
 import type { GenAICall, GenAICallOutcome, GenAICallStart, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
 import { profilePrefixOf, targetOf } from './client.ts';
 import type { BedrockTarget } from './client.ts';
@@ -50,10 +60,6 @@ function commandInfoOf(command: unknown): CommandInfo | undefined {
   return typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name as CommandName] : undefined;
 }
 
-function isPromiseLike(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 /**
  * Traces `@aws-sdk/client-bedrock-runtime`: Converse, ConverseStream, and InvokeModel /
  * InvokeModelWithResponseStream with Anthropic model bodies, as `chat` spans of provider
@@ -69,14 +75,7 @@ export class BedrockInstrumentation extends GenAIInstrumentationBase<BedrockInst
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    return [
-      new InstrumentationNodeModuleDefinition(
-        '@aws-sdk/client-bedrock-runtime',
-        ['>=3.0.0'],
-        (moduleExports: unknown) => this.patchModule(moduleExports),
-        (moduleExports: unknown) => this.unpatchModule(moduleExports),
-      ),
-    ];
+    return [sdkModuleDefinition('@aws-sdk/client-bedrock-runtime', ['>=3.0.0'], this)];
   }
 
   /** Patches `BedrockRuntimeClient.prototype.send` of a loaded module; used by the module hooks. */
@@ -168,30 +167,13 @@ export class BedrockInstrumentation extends GenAIInstrumentationBase<BedrockInst
           callback(error, output);
         } else callback(error, this.finish(call, info, output));
       };
-      try {
-        return context.with(call.context, () => original.apply(client, callArgs));
-      } catch (error) {
-        call.fail(error);
-        throw error;
-      }
+      // The wrapped callback ends the call; with a callback the SDK returns nothing to wait for.
+      return runInCall(call, () => original.apply(client, callArgs));
     }
-    let result: unknown;
-    try {
-      result = context.with(call.context, () => original.apply(client, args));
-    } catch (error) {
-      call.fail(error);
-      throw error;
-    }
-    if (!isPromiseLike(result)) {
-      call.end({});
-      return result;
-    }
-    return result.then(
+    return tracePromiseCall(
+      call,
+      () => original.apply(client, args),
       (output) => this.finish(call, info, output),
-      (error: unknown) => {
-        call.fail(error);
-        throw error;
-      },
     );
   }
 

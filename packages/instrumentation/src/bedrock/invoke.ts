@@ -4,14 +4,8 @@
  * changed, and a body given as a stream is left alone (the call is traced without request details).
  */
 import type { AttributeValue } from '@opentelemetry/api';
-import {
-  ATTR_GEN_AI_REQUEST_MAX_TOKENS,
-  ATTR_GEN_AI_REQUEST_STOP_SEQUENCES,
-  ATTR_GEN_AI_REQUEST_TEMPERATURE,
-  ATTR_GEN_AI_REQUEST_TOP_K,
-  ATTR_GEN_AI_REQUEST_TOP_P,
-} from '@spendtrace/semconv';
-import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { messagesRequestAttributes } from '../anthropic/messages.ts';
+import { canonicalUsage, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
 
 const decoder = new TextDecoder();
@@ -36,15 +30,9 @@ export function isAnthropicInvoke(modelId: string | undefined, body: Record<stri
   return (modelId?.includes('anthropic.') ?? false) || typeof body?.anthropic_version === 'string';
 }
 
+/** The body is a Messages API request, so its attributes are read as the Anthropic SDK's are. */
 export function anthropicRequestAttributes(body: Record<string, unknown> | undefined): Record<string, AttributeValue | undefined> {
-  if (!body) return {};
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(body.max_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(body.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(body.top_p),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: numberOrUndefined(body.top_k),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(body.stop_sequences),
-  };
+  return body ? messagesRequestAttributes(body) : {};
 }
 
 // ---- content, recorded only when capture is on ----

@@ -16,7 +16,10 @@
  *    adds usage, cost (`spendtrace.*`, `gen_ai.usage.cost.*` or `spendtrace.pricing.status`),
  *    attribution from baggage, error.type/status, time to first chunk, and records the metrics.
  *    For SDKs returning an `APIPromise` (openai, anthropic), `traceAPIPromiseMethod` does steps 2-4
- *    around a `prepare(self, args)` function, and `hookAPIPromise` keeps the promise class.
+ *    around a `prepare(self, args)` function, and `hookAPIPromise` keeps the promise class; for
+ *    SDKs returning a plain promise (@google/genai, @aws-sdk), `tracePromiseCall` does steps 2-3
+ *    around a `finish(value)` function. `sdkModuleDefinition` builds the `init()` definition from
+ *    the instrumentation's own `patchModule` / `unpatchModule`.
  * 4. Streaming: `observeStream(stream, call, { onChunk(chunk) { accumulate }, outcome() { return
  *    {...} } })` returns the same stream object with its async iterator observed; the call ends
  *    exactly once on completion, early break, abort or error. For a plain async generator returned
@@ -29,7 +32,9 @@ export { GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringAr
 export { GenAICall, GenAIRecorder, GenAIResponseError, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
 export { hookAPIPromise, observeStream, StreamAbortedError } from './stream.ts';
-export { traceAPIPromiseMethod } from './wrap.ts';
+export { isPromiseLike, runInCall, traceAPIPromiseMethod, tracePromiseCall } from './wrap.ts';
+export { sdkModuleDefinition } from './sdk-module.ts';
+export type { ModulePatcher } from './sdk-module.ts';
 export type { CallGuard, PreparedCall, SdkMethod } from './wrap.ts';
 export type { StreamObserver } from './stream.ts';
 export { canonicalUsage, CatalogHolder, priceCall } from './pricing.ts';

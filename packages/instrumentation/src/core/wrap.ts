@@ -49,10 +49,7 @@ export function traceAPIPromiseMethod(
     let result: unknown;
     guard.active = true;
     try {
-      result = context.with(call.context, () => original.apply(this, prepared.args));
-    } catch (error) {
-      call.fail(error);
-      throw error;
+      result = runInCall(call, () => original.apply(this, prepared.args));
     } finally {
       guard.active = false;
     }
@@ -69,4 +66,39 @@ export function traceAPIPromiseMethod(
       return result;
     }
   };
+}
+
+export function isPromiseLike(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Runs the SDK inside the call's context, so HTTP spans nest under the GenAI span. A synchronous
+ * throw fails the call and reaches the caller unchanged.
+ */
+export function runInCall(call: GenAICall, run: () => unknown): unknown {
+  try {
+    return context.with(call.context, run);
+  } catch (error) {
+    call.fail(error);
+    throw error;
+  }
+}
+
+/**
+ * Runs an SDK method that returns a plain promise (@google/genai, @aws-sdk) inside the call, and
+ * ends the call with its result: `finish` reads the resolved value and returns it (or the observed
+ * stream in its place); a rejection fails the call and reaches the caller unchanged. A result that
+ * is not a promise ends the call without usage.
+ */
+export function tracePromiseCall(call: GenAICall, run: () => unknown, finish: (value: unknown) => unknown): unknown {
+  const result = runInCall(call, run);
+  if (!isPromiseLike(result)) {
+    call.end({});
+    return result;
+  }
+  return result.then(finish, (error: unknown) => {
+    call.fail(error);
+    throw error;
+  });
 }

@@ -1,7 +1,7 @@
-import { context } from '@opentelemetry/api';
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError } from '../core/index.ts';
+import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, tracePromiseCall } from '../core/index.ts';
 import type { GenAICall, GenAICallOutcome, GenAICallStart, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import {
   backendOf,
@@ -56,10 +56,6 @@ interface GenerateParamsLike {
 }
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-function isPromiseLike(value: unknown): value is Promise<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
 /**
  * Traces `@google/genai` (the Google Gen AI SDK): `models.generateContent`, `generateContentStream`
  * and `embedContent`, on the Gemini API (`gcp.gemini`) and on Vertex AI (`gcp.vertex_ai`, from the
@@ -73,14 +69,7 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    return [
-      new InstrumentationNodeModuleDefinition(
-        '@google/genai',
-        ['>=1.0.0'],
-        (moduleExports: unknown) => this.patchModule(moduleExports),
-        (moduleExports: unknown) => this.unpatchModule(moduleExports),
-      ),
-    ];
+    return [sdkModuleDefinition('@google/genai', ['>=1.0.0'], this)];
   }
 
   /** Patches the `Models` prototype of a loaded `@google/genai` module; used by the module hooks. */
@@ -151,23 +140,10 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
     return function tracedModelsMethod(this: unknown, ...args: unknown[]): unknown {
       const call = instrumentation.startCall(this as ModelsLike, args[0] as GenerateParamsLike | undefined, kind);
       if (!call) return original.apply(this, args);
-      let result: unknown;
-      try {
-        result = context.with(call.context, () => original.apply(this, args));
-      } catch (error) {
-        call.fail(error);
-        throw error;
-      }
-      if (!isPromiseLike(result)) {
-        call.end({});
-        return result;
-      }
-      return result.then(
+      return tracePromiseCall(
+        call,
+        () => original.apply(this, args),
         (value) => instrumentation.finish(call, kind, value),
-        (error: unknown) => {
-          call.fail(error);
-          throw error;
-        },
       );
     };
   }

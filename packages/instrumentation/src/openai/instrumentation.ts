@@ -1,6 +1,7 @@
-import { InstrumentationNodeModuleDefinition, isWrapped } from '@opentelemetry/instrumentation';
+import { isWrapped } from '@opentelemetry/instrumentation';
+import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, GenAICallOutcome, GenAICallStart, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { ChatStreamObserver, chatInputMessages, chatOutcome, chatRequestAttributes, chatSystemInstructions } from './chat.ts';
@@ -46,14 +47,7 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
   }
 
   protected init(): InstrumentationNodeModuleDefinition {
-    return new InstrumentationNodeModuleDefinition(
-      'openai',
-      ['>=4'],
-      (moduleExports: unknown) => this.patchModule(moduleExports),
-      (moduleExports: unknown) => {
-        this.unpatchModule(moduleExports);
-      },
-    );
+    return sdkModuleDefinition('openai', ['>=4'], this);
   }
 
   /** Patches an `openai` module object (e.g. one imported under an alias). Returns it. */
