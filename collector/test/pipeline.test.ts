@@ -70,6 +70,14 @@ async function open(dir: string, exporters: Exporter[], workflowOptions: Constru
   return { queue, groupLog, workflow, pipeline, consumer };
 }
 
+/** The collector's shutdown order: stop accepting, drain the consumer, then release the files. */
+async function shutDown({ queue, consumer, groupLog }: { queue: DiskQueue; consumer: QueueConsumer; groupLog: GroupLog }): Promise<void> {
+  await queue.stopAccepting();
+  await consumer.drain();
+  await groupLog.close();
+  await queue.close();
+}
+
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -114,10 +122,7 @@ describe('QueueConsumer', () => {
     consumer.start();
     await until(() => ch.calls === 2 && queue.stats().unackedBytes === 0);
     expect(groupLog.pendingEnds()).toEqual([]);
-    await queue.stopAccepting();
-    await consumer.drain();
-    await groupLog.close();
-    await queue.close();
+    await shutDown({ queue, consumer, groupLog });
   });
 
   it('retries only the exporter that failed, and acknowledges once both succeeded', async () => {
@@ -130,10 +135,7 @@ describe('QueueConsumer', () => {
     consumer.start();
     await until(() => fwd.calls === 1 && queue.stats().unackedBytes === 0);
     expect([ch.attempts, fwd.attempts, ch.calls]).toEqual([1, 3, 1]);
-    await queue.stopAccepting();
-    await consumer.drain();
-    await groupLog.close();
-    await queue.close();
+    await shutDown({ queue, consumer, groupLog });
   });
 
   it('keeps records of an open workflow unacknowledged, and drain flushes it', async () => {
@@ -205,10 +207,7 @@ describe('QueueConsumer', () => {
     expect(ch.batches.flatMap((b) => b.calls).map((c) => c.traceId)).toEqual([TRACE_A]);
     expect(metrics.processingErrors.value()).toBe(1);
     expect(logs[0]).toMatch(/^spendtrace collector: dropping a batch of 1 spans a processor failed on: Error: cannot handle this span/);
-    await queue.stopAccepting();
-    await consumer.drain();
-    await groupLog.close();
-    await queue.close();
+    await shutDown({ queue, consumer, groupLog });
   });
 
 });

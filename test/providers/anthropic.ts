@@ -10,7 +10,7 @@
  * input − cacheRead − cacheWrite.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { estimateInputTokens, nextSequence, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep, SseWriter } from './shared.ts';
+import { acceptRequest, estimateInputTokens, nextSequence, replyPieces, resolveUsage, sendJson, sleep, SseWriter } from './shared.ts';
 import type { ResolvedUsage, Scenario } from './shared.ts';
 
 type Body = Record<string, unknown>;
@@ -100,16 +100,11 @@ export async function handleAnthropic(req: IncomingMessage, res: ServerResponse,
   if (req.method !== 'POST') return false;
   const vertex = VERTEX_ROUTE.exec(url.pathname);
   if (url.pathname !== '/v1/messages' && !vertex) return false;
-  const scenario = scenarioOf(req);
-  if (sendScenarioError(res, scenario, `anthropic:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
-  let parsed: Body;
-  try {
-    parsed = JSON.parse(body || '{}') as Body;
-  } catch {
-    sendJson(res, 400, errorBody(400, 'Invalid JSON body'));
-    return true;
-  }
-  if (vertex) parsed = { ...parsed, model: decodeURIComponent(vertex[1]!), stream: vertex[2] === 'streamRawPredict' };
+  const request = acceptRequest(req, res, body, { name: 'anthropic', errorBody, badJson: 'Invalid JSON body' });
+  if (!request) return true;
+  const { scenario } = request;
+  // Vertex names the model and the streaming in the path, not the body.
+  const parsed = vertex ? { ...request.parsed, model: decodeURIComponent(vertex[1]!), stream: vertex[2] === 'streamRawPredict' } : request.parsed;
   if (scenario.delayMs) await sleep(scenario.delayMs);
   await messages(res, parsed, scenario);
   return true;

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { EVENT_STREAM_CONTENT_TYPE, encodeEvent, encodeException } from './eventstream.ts';
 import { createHash } from 'node:crypto';
-import { estimateInputTokens, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep } from './shared.ts';
+import { acceptRequest, estimateInputTokens, replyPieces, resolveUsage, sendJson, sleep } from './shared.ts';
 import type { ProviderHandler, ResolvedUsage, Scenario } from './shared.ts';
 
 type Body = Record<string, unknown>;
@@ -147,7 +147,8 @@ async function invoke(res: ServerResponse, modelId: string, body: Body, scenario
 /**
  * Writes event-stream frames, honouring `chunkDelayMs` and `disconnectAfter`; the
  * `x-mock-fault: stream_exception` header ends the stream with a modelled `throttlingException`
- * frame after the first text chunk instead.
+ * frame after the first text chunk instead. Kept apart from the SSE writer it resembles: frames are
+ * binary, and a connection here is cut by an HTTP/2 reset, not a socket close.
  */
 class FrameWriter {
   private readonly res: ServerResponse;
@@ -196,15 +197,9 @@ export async function handleBedrock(req: IncomingMessage, res: ServerResponse, u
   if (!match?.[1] || !match[2]) return false;
   const modelId = decodeURIComponent(match[1]);
   const action = match[2];
-  const scenario = scenarioOf(req);
-  if (sendScenarioError(res, scenario, `bedrock:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
-  let parsed: Body;
-  try {
-    parsed = JSON.parse(body || '{}') as Body;
-  } catch {
-    sendJson(res, 400, errorBody(400, 'Malformed input request, please reformat your input and try again.'));
-    return true;
-  }
+  const request = acceptRequest(req, res, body, { name: 'bedrock', errorBody, badJson: 'Malformed input request, please reformat your input and try again.' });
+  if (!request) return true;
+  const { scenario, parsed } = request;
   const invokes = action === 'invoke' || action === 'invoke-with-response-stream';
   if (invokes && !modelId.includes('anthropic.')) {
     sendJson(res, 400, errorBody(400, 'The local provider answers InvokeModel for Anthropic models only.'));

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { collectText, replyPieces, resolveUsage, scenarioOf, sendJson, sendScenarioError, sleep, textTokens } from './shared.ts';
+import { acceptRequest, collectText, replyPieces, resolveUsage, sendJson, sleep, textTokens } from './shared.ts';
 import type { ResolvedUsage, Scenario } from './shared.ts';
 
 type Body = Record<string, unknown>;
@@ -152,15 +152,9 @@ export async function handleGemini(req: IncomingMessage, res: ServerResponse, ur
   if (req.method !== 'POST') return false;
   const route = parseGeminiPath(url.pathname);
   if (!route) return false;
-  const scenario = scenarioOf(req);
-  if (sendScenarioError(res, scenario, `gemini:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
-  let parsed: Body;
-  try {
-    parsed = JSON.parse(body || '{}') as Body;
-  } catch {
-    sendJson(res, 400, errorBody(400, 'Invalid JSON payload received.'));
-    return true;
-  }
+  const request = acceptRequest(req, res, body, { name: 'gemini', errorBody, badJson: 'Invalid JSON payload received.' });
+  if (!request) return true;
+  const { scenario, parsed } = request;
   if (scenario.delayMs) await sleep(scenario.delayMs);
   const reply: Reply = { route, body: parsed, scenario, responseId: responseIdFor(route, body), model: scenario.responseModel ?? route.model };
   switch (route.method) {

@@ -8,13 +8,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  acceptRequest,
   estimateInputTokens,
   nextSequence,
   replyPieces,
   resolveUsage,
-  scenarioOf,
   sendJson,
-  sendScenarioError,
   sleep,
   SseWriter,
 } from './shared.ts';
@@ -139,18 +138,8 @@ async function chatCompletions(res: ServerResponse, body: Body, scenario: Scenar
     await sse.send(chunk({ content: piece }, null));
   }
   await sse.send(chunk({}, finishReason));
-  if (includeUsage) {
-    await sse.send({
-      id,
-      object: 'chat.completion.chunk',
-      created: OPENAI_CREATED,
-      model,
-      service_tier: tier,
-      system_fingerprint: OPENAI_SYSTEM_FINGERPRINT,
-      choices: [],
-      usage: chatUsage(usage),
-    });
-  }
+  // The usage-only chunk: no choices, and the usage every other chunk leaves null.
+  if (includeUsage) await sse.send({ ...chunk({}, null), choices: [], usage: chatUsage(usage) });
   await sse.send('[DONE]');
   sse.end();
 }
@@ -245,15 +234,9 @@ export async function handleOpenAI(req: IncomingMessage, res: ServerResponse, ur
   if (req.method !== 'POST') return false;
   const match = ROUTE.exec(url.pathname);
   if (!match) return false;
-  const scenario = scenarioOf(req);
-  if (sendScenarioError(res, scenario, `openai:${req.headers['x-mock-scenario'] ?? ''}`, errorBody)) return true;
-  let parsed: Body;
-  try {
-    parsed = JSON.parse(body || '{}') as Body;
-  } catch {
-    sendJson(res, 400, errorBody(400, 'We could not parse the JSON body of your request.'));
-    return true;
-  }
+  const request = acceptRequest(req, res, body, { name: 'openai', errorBody, badJson: 'We could not parse the JSON body of your request.' });
+  if (!request) return true;
+  const { scenario, parsed } = request;
   if (scenario.delayMs) await sleep(scenario.delayMs);
   if (match[1] === 'chat/completions') await chatCompletions(res, parsed, scenario);
   else if (match[1] === 'responses') await responses(res, parsed, scenario);

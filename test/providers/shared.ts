@@ -84,7 +84,7 @@ export function sendScenarioError(
   res: ServerResponse,
   scenario: Scenario,
   key: string,
-  body: (status: number, message: string) => unknown,
+  body: ErrorBody,
 ): boolean {
   const error = scenario.error;
   if (!error) return false;
@@ -98,6 +98,39 @@ export function sendScenarioError(
   return true;
 }
 const errorCounts = new Map<string, number>();
+
+/** A provider's own error format: the JSON body of an error response. */
+export type ErrorBody = (status: number, message: string) => unknown;
+
+/** What a provider handler needs to accept a request in its own words. */
+export interface ProviderWording {
+  /** Keys the counts of scenario errors given `times`. */
+  name: string;
+  errorBody: ErrorBody;
+  /** The message of the 400 for a body that is not JSON. */
+  badJson: string;
+}
+
+/**
+ * The start every provider handler shares: the request's scenario and its JSON body. Returns
+ * undefined when a response was already sent: the scenario's error, or a 400 for a body that is
+ * not JSON.
+ */
+export function acceptRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  provider: ProviderWording,
+): { scenario: Scenario; parsed: Record<string, unknown> } | undefined {
+  const scenario = scenarioOf(req);
+  if (sendScenarioError(res, scenario, `${provider.name}:${req.headers['x-mock-scenario'] ?? ''}`, provider.errorBody)) return undefined;
+  try {
+    return { scenario, parsed: JSON.parse(body || '{}') as Record<string, unknown> };
+  } catch {
+    sendJson(res, 400, provider.errorBody(400, provider.badJson));
+    return undefined;
+  }
+}
 
 let sequence = 0;
 /** Process-wide sequence for response ids, so ids are distinct and readable in traces. */

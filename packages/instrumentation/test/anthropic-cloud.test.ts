@@ -6,36 +6,21 @@
  * Each call is one span of provider aws.bedrock / gcp.vertex_ai, priced from that platform's catalog.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
 import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import * as anthropicModule from '@anthropic-ai/sdk';
 import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
-import { defaultCatalog } from '@spendtrace/pricing';
-import type { CanonicalUsage, PriceQuery } from '@spendtrace/pricing';
+import type { CanonicalUsage } from '@spendtrace/pricing';
 import { describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
 import { onlySpan } from './helpers.ts';
-import { useProviderServer } from './helpers/provider-server.ts';
+import { expectedCostAttributes } from './helpers/expected-cost.ts';
+import { scenario, useProviderServer } from './helpers/provider-server.ts';
 
 const instrumentation = new AnthropicInstrumentation({ enabled: false });
 const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: anthropicModule });
 
-const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 const CACHED = { usage: { input: 4000, cacheRead: 2500, cacheWrite: 1000, output: 150 } };
 const CACHED_USAGE: CanonicalUsage = { inputTokens: 4000, outputTokens: 150, cacheReadTokens: 2500, cacheWriteTokens: 1000, cacheWrite1hTokens: 0 };
-
-/** Cost attributes from the given platform's catalog entry, as the span must carry them. */
-function expectedCost(query: PriceQuery, usage: CanonicalUsage): Attributes {
-  const cost = defaultCatalog().cost(query, usage);
-  if (!cost.breakdown) throw new Error(`catalog has no price for ${query.provider}/${query.model}`);
-  return {
-    'gen_ai.usage.cost.amount': cost.breakdown.total,
-    'gen_ai.usage.cost.currency': 'USD',
-    'gen_ai.usage.cost.source': 'local',
-    'spendtrace.pricing.model': cost.pricingModel,
-    'spendtrace.pricing.version': cost.pricingVersion,
-  };
-}
 
 describe('AnthropicBedrock (@anthropic-ai/bedrock-sdk)', () => {
   const MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -53,7 +38,7 @@ describe('AnthropicBedrock (@anthropic-ai/bedrock-sdk)', () => {
     expect(telemetry.spans()).toHaveLength(1);
     expect(span.kind).toBe(SpanKind.CLIENT);
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    const bedrockCost = expectedCost({ provider: 'aws.bedrock', model: MODEL, region: 'us-east-1' }, CACHED_USAGE);
+    const bedrockCost = expectedCostAttributes({ provider: 'aws.bedrock', model: MODEL, region: 'us-east-1' }, CACHED_USAGE);
     expect(span.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'aws.bedrock',
@@ -69,7 +54,7 @@ describe('AnthropicBedrock (@anthropic-ai/bedrock-sdk)', () => {
     });
     // The Bedrock price (with the US cross-region profile premium), not Anthropic's first-party one.
     expect(span.attributes['spendtrace.pricing.model']).toBe('aws.bedrock/claude-sonnet-4-5');
-    const firstParty = expectedCost({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, CACHED_USAGE);
+    const firstParty = expectedCostAttributes({ provider: 'anthropic', model: 'claude-sonnet-4-5' }, CACHED_USAGE);
     expect(span.attributes['gen_ai.usage.cost.amount']).not.toBe(firstParty['gen_ai.usage.cost.amount']);
   });
 
@@ -90,7 +75,7 @@ describe('AnthropicBedrock (@anthropic-ai/bedrock-sdk)', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 4000,
       'gen_ai.usage.output_tokens': 150,
-      ...expectedCost({ provider: 'aws.bedrock', model: MODEL, region: 'us-east-1' }, CACHED_USAGE),
+      ...expectedCostAttributes({ provider: 'aws.bedrock', model: MODEL, region: 'us-east-1' }, CACHED_USAGE),
     });
     expect(typeof span.attributes['gen_ai.response.time_to_first_chunk']).toBe('number');
   });
@@ -120,7 +105,7 @@ describe('AnthropicVertex (@anthropic-ai/vertex-sdk)', () => {
       'gen_ai.usage.input_tokens': 4000,
       'gen_ai.usage.cache_read.input_tokens': 2500,
       'gen_ai.usage.output_tokens': 150,
-      ...expectedCost({ provider: 'gcp.vertex_ai', model: MODEL, region: 'us-east5' }, CACHED_USAGE),
+      ...expectedCostAttributes({ provider: 'gcp.vertex_ai', model: MODEL, region: 'us-east5' }, CACHED_USAGE),
     });
     // Vertex's own entry, with its regional-endpoint premium for us-east5.
     expect(span.attributes['spendtrace.pricing.model']).toBe('gcp.vertex_ai/claude-sonnet-4-5');
@@ -142,7 +127,7 @@ describe('AnthropicVertex (@anthropic-ai/vertex-sdk)', () => {
       'gen_ai.request.stream': true,
       'gen_ai.usage.input_tokens': 30,
       'gen_ai.usage.output_tokens': 4,
-      ...expectedCost({ provider: 'gcp.vertex_ai', model: MODEL, region: 'us-east5' }, { inputTokens: 30, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 }),
+      ...expectedCostAttributes({ provider: 'gcp.vertex_ai', model: MODEL, region: 'us-east5' }, { inputTokens: 30, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0 }),
     });
   });
 });

@@ -1,36 +1,20 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
 import * as anthropicModule from '@anthropic-ai/sdk';
 import Anthropic from '@anthropic-ai/sdk';
-import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
 import { withAttribution } from '../src/attribution.ts';
 import { onlySpan, points } from './helpers.ts';
-import { useProviderServer } from './helpers/provider-server.ts';
+import { expectedCostAttributes } from './helpers/expected-cost.ts';
+import { scenario, useProviderServer } from './helpers/provider-server.ts';
 
 const instrumentation = new AnthropicInstrumentation({ enabled: false });
 const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: anthropicModule });
 let client: Anthropic;
 const MODEL = 'claude-sonnet-5-5';
-const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 
-function expectedCost(model: string, usage: CanonicalUsage): Attributes {
-  const cost = defaultCatalog().cost({ provider: 'anthropic', model, serviceTier: 'standard' }, usage);
-  if (!cost.breakdown) throw new Error(`catalog has no price for ${model}`);
-  const b = cost.breakdown;
-  // Zero parts are left out of the span.
-  const parts = { input: b.input, cache_read: b.cacheRead, cache_write: b.cacheWrite, output: b.output, reasoning: b.reasoning };
-  return {
-    'gen_ai.usage.cost.amount': b.total,
-    'gen_ai.usage.cost.currency': 'USD',
-    'gen_ai.usage.cost.source': 'local',
-    ...Object.fromEntries(Object.entries(parts).filter(([, usd]) => usd !== 0).map(([part, usd]) => [`spendtrace.cost.${part}`, usd])),
-    'spendtrace.pricing.model': cost.pricingModel,
-    'spendtrace.pricing.version': cost.pricingVersion,
-  };
-}
+const expectedCost = (model: string, usage: CanonicalUsage) => expectedCostAttributes({ provider: 'anthropic', model, serviceTier: 'standard' }, usage);
 
 const cacheScenario = { usage: { input: 5000, cacheRead: 3000, cacheWrite: 1500, cacheWrite1h: 500, output: 200 } };
 const cacheUsage: CanonicalUsage = { inputTokens: 5000, outputTokens: 200, cacheReadTokens: 3000, cacheWriteTokens: 1500, cacheWrite1hTokens: 500 };

@@ -84,6 +84,13 @@ async function untraced<T>(fn: () => Promise<T>): Promise<T> {
 
 const CACHED: Scenario = { usage: { input: 3000, cacheRead: 2000, cacheWrite: 500, output: 120 } };
 const CACHED_USAGE: CanonicalUsage = { inputTokens: 3000, outputTokens: 120, cacheReadTokens: 2000, cacheWriteTokens: 500 };
+/** The usage a CACHED call records: Bedrock's separate cache counts folded into input. */
+const CACHED_ATTRIBUTES = {
+  'gen_ai.usage.input_tokens': 3000,
+  'gen_ai.usage.output_tokens': 120,
+  'gen_ai.usage.cache_read.input_tokens': 2000,
+  'gen_ai.usage.cache_creation.input_tokens': 500,
+};
 
 describe('BedrockInstrumentation Converse', () => {
   it('records a chat span with cache usage folded into input, region and regional price', async () => {
@@ -102,10 +109,7 @@ describe('BedrockInstrumentation Converse', () => {
       'gen_ai.request.stop_sequences': ['STOP'],
       'gen_ai.request.stream': false,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'gen_ai.usage.input_tokens': 3000,
-      'gen_ai.usage.output_tokens': 120,
-      'gen_ai.usage.cache_read.input_tokens': 2000,
-      'gen_ai.usage.cache_creation.input_tokens': 500,
+      ...CACHED_ATTRIBUTES,
       'cloud.region': 'us-east-1',
       'server.address': '127.0.0.1',
       'server.port': server.port,
@@ -220,10 +224,7 @@ describe('BedrockInstrumentation ConverseStream', () => {
     expect(span.attributes).toMatchObject({
       'gen_ai.request.stream': true,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'gen_ai.usage.input_tokens': 3000,
-      'gen_ai.usage.output_tokens': 120,
-      'gen_ai.usage.cache_read.input_tokens': 2000,
-      'gen_ai.usage.cache_creation.input_tokens': 500,
+      ...CACHED_ATTRIBUTES,
     });
     expect(span.attributes['gen_ai.usage.cost.amount']).toBeCloseTo(expectedCost(SONNET_US, 'us-east-1', CACHED_USAGE), 12);
     const ttfc = span.attributes['gen_ai.response.time_to_first_chunk'] as number;
@@ -278,10 +279,7 @@ describe('BedrockInstrumentation InvokeModel with Anthropic bodies', () => {
       'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
       'gen_ai.response.id': message.id,
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'gen_ai.usage.input_tokens': 3000,
-      'gen_ai.usage.output_tokens': 120,
-      'gen_ai.usage.cache_read.input_tokens': 2000,
-      'gen_ai.usage.cache_creation.input_tokens': 500,
+      ...CACHED_ATTRIBUTES,
       'spendtrace.pricing.adjustments': 'region:us',
     });
     // The ARN names a US cross-region profile: priced with the US premium.
@@ -304,10 +302,7 @@ describe('BedrockInstrumentation InvokeModel with Anthropic bodies', () => {
       'gen_ai.request.stream': true,
       'gen_ai.response.model': 'claude-sonnet-4-5-20250929',
       'gen_ai.response.finish_reasons': ['end_turn'],
-      'gen_ai.usage.input_tokens': 3000,
-      'gen_ai.usage.output_tokens': 120,
-      'gen_ai.usage.cache_read.input_tokens': 2000,
-      'gen_ai.usage.cache_creation.input_tokens': 500,
+      ...CACHED_ATTRIBUTES,
     });
     expect(span.attributes['gen_ai.usage.cost.amount']).toBeCloseTo(expectedCost(SONNET_US, 'us-east-1', CACHED_USAGE), 12);
   });

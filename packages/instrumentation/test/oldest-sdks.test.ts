@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { AnthropicInstrumentation } from '../src/anthropic/index.ts';
 import { BedrockInstrumentation } from '../src/bedrock/index.ts';
-import { sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
+import { scenario, sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
+import type { ModuleInstrumentation } from './helpers/provider-server.ts';
 
 // Loaded untyped: 0.20.0's declarations pull in @types/node 18, whose globals would clash with the
 // workspace's @types/node for every file the typecheck covers.
@@ -20,8 +21,10 @@ const anthropicOldest = createRequire(import.meta.url)('anthropic-sdk-v0') as ty
 
 const { telemetry, server } = useProviderServer();
 
+type SpanSummary = { name: string; kind: number; status: number; attributes: Attributes };
+
 /** Spans as comparable data: timings differ from run to run, so only their presence counts. */
-function spanSummary(): { name: string; kind: number; status: number; attributes: Attributes }[] {
+function spanSummary(): SpanSummary[] {
   return telemetry.spans().map((s) => ({
     name: s.name,
     kind: s.kind,
@@ -30,59 +33,71 @@ function spanSummary(): { name: string; kind: number; status: number; attributes
   }));
 }
 
+/**
+ * Runs `workload` on the oldest SDK untraced, then on the latest and on the oldest, each patched by
+ * an instrumentation of its own: what the caller saw untraced and traced, and the spans of each run.
+ */
+async function runOnBoth<Sdk>(
+  newInstrumentation: () => ModuleInstrumentation,
+  latestSdk: Sdk,
+  oldestSdk: Sdk,
+  workload: (sdk: Sdk) => Promise<string[]>,
+): Promise<{ plainOldest: string[]; seenOldest: string[]; spansLatest: SpanSummary[]; spansOldest: SpanSummary[] }> {
+  const plainOldest = await workload(oldestSdk);
+  const latest = sendingToTestTelemetry(newInstrumentation());
+  const oldest = sendingToTestTelemetry(newInstrumentation());
+  latest.patchModule(latestSdk);
+  oldest.patchModule(oldestSdk);
+  try {
+    await workload(latestSdk);
+    const spansLatest = spanSummary();
+    telemetry.reset();
+    const seenOldest = await workload(oldestSdk);
+    return { plainOldest, seenOldest, spansLatest, spansOldest: spanSummary() };
+  } finally {
+    latest.unpatchModule(latestSdk);
+    oldest.unpatchModule(oldestSdk);
+  }
+}
+
 describe('@anthropic-ai/sdk 0.20.0 (oldest supported) and latest', () => {
   type Sdk = typeof anthropicLatest;
-  const headers = (scenario: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(scenario) } });
   const cached = { usage: { input: 5000, cacheRead: 3000, cacheWrite: 1500, cacheWrite1h: 500, output: 200 }, id: 'msg_drift_1' };
 
   /** A JSON call, a `stream: true` call and the `messages.stream()` helper; returns what the caller saw. */
   async function workload(sdk: Sdk): Promise<string[]> {
     const client = new sdk.Anthropic({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
     const seen: string[] = [];
-    const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 300, messages: [{ role: 'user', content: 'Hi' }] }, headers(cached));
+    const message = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 300, messages: [{ role: 'user', content: 'Hi' }] }, scenario(cached));
     seen.push(JSON.stringify(message));
     const stream = await client.messages.create(
       { model: 'claude-sonnet-4-5', max_tokens: 300, messages: [{ role: 'user', content: 'Hi' }], stream: true },
-      headers({ ...cached, id: 'msg_drift_2', chunks: 5 }),
+      scenario({ ...cached, id: 'msg_drift_2', chunks: 5 }),
     );
     for await (const event of stream) seen.push(JSON.stringify(event));
-    const helper = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 300, messages: [{ role: 'user', content: 'Hi' }] }, headers({ id: 'msg_drift_3', usage: { input: 40, output: 3 }, chunks: 3 }));
+    const helper = client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 300, messages: [{ role: 'user', content: 'Hi' }] }, scenario({ id: 'msg_drift_3', usage: { input: 40, output: 3 }, chunks: 3 }));
     seen.push(JSON.stringify(await helper.finalMessage()));
     return seen;
   }
 
   it('records the same spans on both and leaves the caller results untouched', async () => {
-    const plainOldest = await workload(anthropicOldest);
-    const latest = sendingToTestTelemetry(new AnthropicInstrumentation({ enabled: false }));
-    const oldest = sendingToTestTelemetry(new AnthropicInstrumentation({ enabled: false }));
-    latest.patchModule(anthropicLatest);
-    oldest.patchModule(anthropicOldest);
-    try {
-      await workload(anthropicLatest);
-      const spansLatest = spanSummary();
-      telemetry.reset();
-      const seenOldest = await workload(anthropicOldest);
-      const spansOldest = spanSummary();
-
-      expect(seenOldest).toEqual(plainOldest);
-      expect(spansLatest.map((s) => s.name)).toEqual(['chat claude-sonnet-4-5', 'chat claude-sonnet-4-5', 'chat claude-sonnet-4-5']);
-      expect(spansOldest).toEqual(spansLatest);
-      expect(spansOldest[0]!.attributes).toMatchObject({
-        'gen_ai.provider.name': 'anthropic',
-        'gen_ai.response.id': 'msg_drift_1',
-        'gen_ai.usage.input_tokens': 5000,
-        'gen_ai.usage.cache_read.input_tokens': 3000,
-        'gen_ai.usage.cache_creation.input_tokens': 1500,
-        'spendtrace.usage.cache_creation_1h.input_tokens': 500,
-        'gen_ai.usage.output_tokens': 200,
-      });
-      expect(spansOldest[1]!.attributes['gen_ai.request.stream']).toBe(true);
-      expect(spansOldest[1]!.attributes['gen_ai.usage.input_tokens']).toBe(5000);
-      expect(spansOldest[2]!.attributes['gen_ai.usage.output_tokens']).toBe(3);
-    } finally {
-      latest.unpatchModule(anthropicLatest);
-      oldest.unpatchModule(anthropicOldest);
-    }
+    const newInstrumentation = () => new AnthropicInstrumentation({ enabled: false });
+    const { plainOldest, seenOldest, spansLatest, spansOldest } = await runOnBoth(newInstrumentation, anthropicLatest, anthropicOldest, workload);
+    expect(seenOldest).toEqual(plainOldest);
+    expect(spansLatest.map((s) => s.name)).toEqual(['chat claude-sonnet-4-5', 'chat claude-sonnet-4-5', 'chat claude-sonnet-4-5']);
+    expect(spansOldest).toEqual(spansLatest);
+    expect(spansOldest[0]!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.response.id': 'msg_drift_1',
+      'gen_ai.usage.input_tokens': 5000,
+      'gen_ai.usage.cache_read.input_tokens': 3000,
+      'gen_ai.usage.cache_creation.input_tokens': 1500,
+      'spendtrace.usage.cache_creation_1h.input_tokens': 500,
+      'gen_ai.usage.output_tokens': 200,
+    });
+    expect(spansOldest[1]!.attributes['gen_ai.request.stream']).toBe(true);
+    expect(spansOldest[1]!.attributes['gen_ai.usage.input_tokens']).toBe(5000);
+    expect(spansOldest[2]!.attributes['gen_ai.usage.output_tokens']).toBe(3);
   });
 });
 
@@ -122,38 +137,24 @@ describe('@aws-sdk/client-bedrock-runtime 3.587.0 (first with Converse) and late
   }
 
   it('records the same spans on both and leaves the caller results untouched', async () => {
-    const plainOldest = await workload(bedrockOldest as unknown as Sdk);
-    const latest = sendingToTestTelemetry(new BedrockInstrumentation({ enabled: false }));
-    const oldest = sendingToTestTelemetry(new BedrockInstrumentation({ enabled: false }));
-    latest.patchModule(bedrockLatest);
-    oldest.patchModule(bedrockOldest);
-    try {
-      await workload(bedrockLatest);
-      const spansLatest = spanSummary();
-      telemetry.reset();
-      const seenOldest = await workload(bedrockOldest as unknown as Sdk);
-      const spansOldest = spanSummary();
-
-      expect(seenOldest).toEqual(plainOldest);
-      expect(spansLatest).toHaveLength(4);
-      expect(spansOldest).toEqual(spansLatest);
-      expect(spansOldest.map((s) => s.attributes['gen_ai.usage.input_tokens'])).toEqual([3000, 3000, 50, 60]);
-      expect(spansOldest[0]!.attributes).toMatchObject({
-        'gen_ai.provider.name': 'aws.bedrock',
-        'gen_ai.request.model': SONNET_US,
-        'cloud.region': 'us-east-1',
-        'gen_ai.usage.cache_read.input_tokens': 2000,
-        'gen_ai.usage.cache_creation.input_tokens': 500,
-        'gen_ai.usage.output_tokens': 120,
-        'spendtrace.pricing.model': 'aws.bedrock/claude-sonnet-4-5',
-      });
-      // The streamed InvokeModel span names the message the caller received.
-      const start = seenOldest.map((s) => JSON.parse(s) as { type?: string; message?: { id: string } }).find((e) => e.type === 'message_start');
-      expect(spansOldest[3]!.attributes['gen_ai.response.id']).toBe(start?.message?.id);
-      expect(start?.message?.id).toMatch(/^msg_/);
-    } finally {
-      latest.unpatchModule(bedrockLatest);
-      oldest.unpatchModule(bedrockOldest);
-    }
+    const newInstrumentation = () => new BedrockInstrumentation({ enabled: false });
+    const { plainOldest, seenOldest, spansLatest, spansOldest } = await runOnBoth(newInstrumentation, bedrockLatest, bedrockOldest as unknown as Sdk, workload);
+    expect(seenOldest).toEqual(plainOldest);
+    expect(spansLatest).toHaveLength(4);
+    expect(spansOldest).toEqual(spansLatest);
+    expect(spansOldest.map((s) => s.attributes['gen_ai.usage.input_tokens'])).toEqual([3000, 3000, 50, 60]);
+    expect(spansOldest[0]!.attributes).toMatchObject({
+      'gen_ai.provider.name': 'aws.bedrock',
+      'gen_ai.request.model': SONNET_US,
+      'cloud.region': 'us-east-1',
+      'gen_ai.usage.cache_read.input_tokens': 2000,
+      'gen_ai.usage.cache_creation.input_tokens': 500,
+      'gen_ai.usage.output_tokens': 120,
+      'spendtrace.pricing.model': 'aws.bedrock/claude-sonnet-4-5',
+    });
+    // The streamed InvokeModel span names the message the caller received.
+    const start = seenOldest.map((s) => JSON.parse(s) as { type?: string; message?: { id: string } }).find((e) => e.type === 'message_start');
+    expect(spansOldest[3]!.attributes['gen_ai.response.id']).toBe(start?.message?.id);
+    expect(start?.message?.id).toMatch(/^msg_/);
   });
 });

@@ -10,10 +10,9 @@ import { OpenAIInstrumentation, openAIProviderName } from '../src/openai/index.t
 import { withAttribution } from '../src/attribution.ts';
 import { instrument } from '../src/instrument.ts';
 import { onlySpan, points } from './helpers.ts';
-import { sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
+import { scenario, sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
 
 const { telemetry, server } = useProviderServer();
-const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 
 function newInstrumentation(config: ConstructorParameters<typeof OpenAIInstrumentation>[0] = {}): OpenAIInstrumentation {
   return sendingToTestTelemetry(new OpenAIInstrumentation({ enabled: false, ...config }));

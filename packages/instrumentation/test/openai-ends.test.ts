@@ -9,12 +9,11 @@ import * as openaiV4 from 'openai-v4';
 import { describe, expect, it } from 'vitest';
 import { OpenAIInstrumentation } from '../src/openai/index.ts';
 import { onlySpan } from './helpers.ts';
-import { useProviderServer } from './helpers/provider-server.ts';
+import { scenario, useProviderServer } from './helpers/provider-server.ts';
 
 const instrumentation = new OpenAIInstrumentation({ enabled: false });
 const { telemetry, server } = useProviderServer({ instrumentation });
 
-const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 const messages = [{ role: 'user' as const, content: 'x' }];
 

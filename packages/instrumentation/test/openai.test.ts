@@ -1,5 +1,4 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import type { Attributes } from '@opentelemetry/api';
 import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
 import { DURATION_BUCKETS, TOKEN_USAGE_BUCKETS } from '@spendtrace/semconv';
@@ -9,30 +8,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OpenAIInstrumentation } from '../src/openai/index.ts';
 import { withAttribution } from '../src/attribution.ts';
 import { metricDescriptor, onlySpan, points } from './helpers.ts';
-import { useProviderServer } from './helpers/provider-server.ts';
+import { expectedCostAttributes } from './helpers/expected-cost.ts';
+import { scenario, useProviderServer } from './helpers/provider-server.ts';
 
 const instrumentation = new OpenAIInstrumentation({ enabled: false });
 const { telemetry, server } = useProviderServer({ instrumentation, sdkModule: openaiModule });
 let client: OpenAI;
 
-const scenario = (value: object) => ({ headers: { 'x-mock-scenario': JSON.stringify(value) } });
 
-/** The cost attributes the catalog gives for `usage`, as the span must carry them. */
-function expectedCost(model: string, usage: CanonicalUsage, serviceTier = 'default'): Attributes {
-  const cost = defaultCatalog().cost({ provider: 'openai', model, serviceTier }, usage);
-  if (!cost.breakdown) throw new Error(`catalog has no price for ${model}`);
-  const b = cost.breakdown;
-  // Zero parts are left out of the span.
-  const parts = { input: b.input, cache_read: b.cacheRead, cache_write: b.cacheWrite, output: b.output, reasoning: b.reasoning };
-  return {
-    'gen_ai.usage.cost.amount': b.total,
-    'gen_ai.usage.cost.currency': 'USD',
-    'gen_ai.usage.cost.source': 'local',
-    ...Object.fromEntries(Object.entries(parts).filter(([, usd]) => usd !== 0).map(([part, usd]) => [`spendtrace.cost.${part}`, usd])),
-    'spendtrace.pricing.model': cost.pricingModel,
-    'spendtrace.pricing.version': cost.pricingVersion,
-  };
-}
+const expectedCost = (model: string, usage: CanonicalUsage, serviceTier = 'default') => expectedCostAttributes({ provider: 'openai', model, serviceTier }, usage);
 
 beforeAll(() => {
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key', maxRetries: 0 });

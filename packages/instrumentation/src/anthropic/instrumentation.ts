@@ -1,7 +1,7 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { messageOutcome, messagesInput, messagesRequestAttributes, messagesSystem, MessagesStreamObserver } from './messages.ts';
@@ -100,8 +100,8 @@ export class AnthropicInstrumentation extends GenAIInstrumentationBase<Anthropic
     if (!call) return undefined;
     const finish = (result: unknown): unknown => {
       try {
-        if (stream && result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-          return observeStream(result as AsyncIterable<unknown>, call, new MessagesStreamObserver(call.captureContent));
+        if (stream && isAsyncIterable(result)) {
+          return observeStream(result, call, new MessagesStreamObserver(call.captureContent));
         }
         call.end(messageOutcome(result));
       } catch (error) {

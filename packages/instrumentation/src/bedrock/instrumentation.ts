@@ -4,6 +4,7 @@ import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrum
 import { ATTR_CLOUD_REGION, GEN_AI_OPERATION, GEN_AI_PROVIDER } from '@spendtrace/semconv';
 import {
   GenAIInstrumentationBase,
+  isAsyncIterable,
   isPromiseLike,
   observeStream,
   reportInstrumentationError,
@@ -218,10 +219,10 @@ export class BedrockInstrumentation extends GenAIInstrumentationBase<BedrockInst
       if (info.streamField !== undefined) {
         const holder = output as Record<string, unknown> | undefined;
         const stream = holder?.[info.streamField];
-        if (stream && typeof (stream as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+        if (isAsyncIterable(stream)) {
           const observer: StreamObserver<unknown> =
             info.api === 'converse' ? new ConverseStreamAccumulator(call.captureContent) : new AnthropicChunkAccumulator(call.captureContent);
-          observeStream(stream as AsyncIterable<unknown>, call, observer);
+          observeStream(stream, call, observer);
         } else call.end({});
         return output;
       }

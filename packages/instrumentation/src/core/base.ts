@@ -57,6 +57,12 @@ export function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** `gen_ai.request.choice.count`, which the conventions record only when a request asks for other than one choice. */
+export function choiceCountOrUndefined(value: unknown): number | undefined {
+  const count = numberOrUndefined(value);
+  return count !== 1 ? count : undefined;
+}
+
 export function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }

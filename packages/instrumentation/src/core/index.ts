@@ -28,10 +28,10 @@
  */
 export type { SpendtraceInstrumentationConfig } from './config.ts';
 export { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.ts';
-export { GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
+export { choiceCountOrUndefined, GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
 export { GenAICall, GenAIRecorder, GenAIResponseError, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
-export { hookAPIPromise, observeStream, StreamAbortedError } from './stream.ts';
+export { hookAPIPromise, isAsyncIterable, observeStream, StreamAbortedError } from './stream.ts';
 export { isPromiseLike, runInCall, traceAPIPromiseMethod, tracePromiseCall } from './wrap.ts';
 export { sdkModuleDefinition } from './sdk-module.ts';
 export type { ModulePatcher } from './sdk-module.ts';

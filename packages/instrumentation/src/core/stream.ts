@@ -20,6 +20,11 @@ export interface StreamObserver<Chunk> {
   failure?(): Error | undefined;
 }
 
+/** Whether an SDK result is a stream the caller iterates (rather than a finished response). */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator] === 'function';
+}
+
 /**
  * Makes `stream` report to `call` while the caller iterates it, and returns the same object.
  *

@@ -1,7 +1,7 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, tracePromiseCall } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, tracePromiseCall } from '../core/index.ts';
 import type { GenAICall, GenAICallOutcome, GenAICallStart, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import {
   backendOf,
@@ -177,8 +177,8 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
   private finish(call: GenAICall, kind: MethodKind, value: unknown): unknown {
     try {
       if (kind === 'stream') {
-        if (value && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-          return observeStream(value as AsyncIterable<unknown>, call, new GeminiStreamAccumulator(call.captureContent));
+        if (isAsyncIterable(value)) {
+          return observeStream(value, call, new GeminiStreamAccumulator(call.captureContent));
         }
         call.end({});
         return value;

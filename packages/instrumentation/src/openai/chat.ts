@@ -14,7 +14,7 @@ import {
   ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
   GEN_AI_PROVIDER,
 } from '@spendtrace/semconv';
-import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, choiceCountOrUndefined, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver, UsageAdapterName } from '../core/index.ts';
 import { chatInputMessages, chatOutputMessage, chatSystemInstructions } from './content.ts';
 import type { ChatMessageLike } from './content.ts';
@@ -30,7 +30,6 @@ function outputType(responseFormat: unknown): string | undefined {
 
 /** `gen_ai.request.*` attributes of a chat completion request. */
 export function chatRequestAttributes(params: Params): Record<string, AttributeValue | undefined> {
-  const n = numberOrUndefined(params.n);
   return {
     [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(params.max_completion_tokens) ?? numberOrUndefined(params.max_tokens),
     [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(params.temperature),
@@ -39,7 +38,7 @@ export function chatRequestAttributes(params: Params): Record<string, AttributeV
     [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: numberOrUndefined(params.presence_penalty),
     [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(params.stop),
     [ATTR_GEN_AI_REQUEST_SEED]: numberOrUndefined(params.seed),
-    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: n !== undefined && n !== 1 ? n : undefined,
+    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: choiceCountOrUndefined(params.n),
     [ATTR_GEN_AI_OUTPUT_TYPE]: outputType(params.response_format),
     [ATTR_OPENAI_REQUEST_SERVICE_TIER]: stringOrUndefined(params.service_tier),
   };

@@ -1,7 +1,7 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, GenAICallOutcome, GenAICallStart, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { ChatStreamObserver, chatInputMessages, chatOutcome, chatRequestAttributes, chatSystemInstructions } from './chat.ts';
@@ -153,8 +153,8 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
     if (!call) return undefined;
     const finish = (result: unknown): unknown => {
       try {
-        if (stream && observer && result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
-          return observeStream(result as AsyncIterable<unknown>, call, observer(call.captureContent));
+        if (stream && observer && isAsyncIterable(result)) {
+          return observeStream(result, call, observer(call.captureContent));
         }
         call.end(outcome(result));
       } catch (error) {

@@ -38,6 +38,11 @@ export type ProviderServerOptions =
   | { instrumentation?: TelemetryTarget; sdkModule?: undefined }
   | { instrumentation: ModuleInstrumentation; sdkModule: object };
 
+/** Per-request options of the openai and Anthropic SDKs that send `value` as the server's scenario. */
+export function scenario(value: object): { headers: Record<string, string> } {
+  return { headers: { 'x-mock-scenario': JSON.stringify(value) } };
+}
+
 /** Points an instrumentation at the test telemetry; returns it. */
 export function sendingToTestTelemetry<T extends TelemetryTarget>(instrumentation: T): T {
   const telemetry = setupTelemetry();
@@ -50,16 +55,15 @@ export function sendingToTestTelemetry<T extends TelemetryTarget>(instrumentatio
 export function useProviderServer(options: ProviderServerOptions = {}): { telemetry: Telemetry; server: LocalProvider } {
   const telemetry = setupTelemetry();
   if (options.instrumentation) sendingToTestTelemetry(options.instrumentation);
-  const { sdkModule } = options;
-  const patcher = options.sdkModule !== undefined ? options.instrumentation : undefined;
+  const patching = options.sdkModule !== undefined ? options : undefined;
   let running: ProviderServer | undefined;
 
   beforeAll(async () => {
     running = await startProviderServer();
-    patcher?.patchModule(sdkModule);
+    patching?.instrumentation.patchModule(patching.sdkModule);
   });
   afterAll(async () => {
-    patcher?.unpatchModule(sdkModule);
+    patching?.instrumentation.unpatchModule(patching.sdkModule);
     await running?.close();
   });
   beforeEach(() => telemetry.reset());
