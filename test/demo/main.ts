@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   const shownDataDir = inRepo.startsWith('..') || isAbsolute(inRepo) ? dataDir : inRepo;
   const plannedCalls = sessionsOf(plan).reduce((sum, { session }) => sum + callsOf(session).length, 0);
   process.stdout.write(`\nDone in ${progress.elapsedSeconds().toFixed(1)} s: ${plannedCalls} LLM calls across 4 providers, stored in ${dataDir}.\n`);
-  process.stdout.write(`Look around: node_modules/.bin/node collector/bin/spendtrace.js report --by user --data-dir ${shownDataDir}\n`);
+  process.stdout.write(`Look around: npx -y pnpm@10.34.8 exec spendtrace report --by user --data-dir ${shownDataDir}\n`);
 }
 
 /** Calls, input tokens and cost per call of each feature, per app version (service.version of the spans). */

@@ -7,8 +7,8 @@
  * are only needed later, by the queue's consumer. Scanning walks every message and AnyValue with
  * the same wire-format checks as `decodeTraceRequestProtobuf` (both walk the field tables of
  * trace-fields.ts with WireReader) and applies the same id rules, so a body the scan accepts
- * decodes without error to exactly `spanCount` spans —
- * at a fraction of the cost, because no string, object or bigint is created.
+ * decodes without error to exactly `spanCount` spans — at a fraction of the cost, because no
+ * string, object or bigint is created.
  */
 import { RejectionTally, spanIdProblem } from './span-validation.ts';
 import { TRACE_MESSAGES } from './trace-fields.ts';

@@ -27,7 +27,7 @@ export const SKIPPED_FIELD = 0;
 
 export function messageFields(wireTypes: { [fieldNumber: number]: number }): MessageFields {
   const numbers = Object.keys(wireTypes).map(Number);
-  // Built by push so the array is packed (no holes): the cheapest element load V8 has.
+  // Built by push so the array stays packed (no holes): element loads then need no hole check.
   const fields: number[] = [];
   for (let number = 0; number <= Math.max(...numbers); number++) fields.push(wireTypes[number] ?? UNKNOWN_FIELD);
   return fields;
@@ -117,6 +117,7 @@ export class WireReader {
     else if (wireType !== UNKNOWN_FIELD) this.skipScalar(wireType!, end);
   }
 
+  /** Like skipField for the scalar wire types, but small enough to inline into the scanner's loops. */
   private skipScalar(wireType: number, end: number): void {
     if (wireType === WIRE_VARINT) this.readVarint32(end);
     else if (wireType === WIRE_FIXED64) this.skipFixed(end, 8, 'fixed64');
@@ -131,15 +132,13 @@ export class WireReader {
         this.readVarint32(end);
         return;
       case WIRE_FIXED64:
-        if (this.pos + 8 > end) this.fail('truncated fixed64', this.pos);
-        this.pos += 8;
+        this.skipFixed(end, 8, 'fixed64');
         return;
       case WIRE_LEN:
         this.pos = this.readMessageEnd(end);
         return;
       case WIRE_FIXED32:
-        if (this.pos + 4 > end) this.fail('truncated fixed32', this.pos);
-        this.pos += 4;
+        this.skipFixed(end, 4, 'fixed32');
         return;
       case WIRE_START_GROUP:
         this.skipGroup(tag >>> 3, end);

@@ -8,7 +8,8 @@
 import { startNodeSdk } from '@opentelemetry/sdk-node';
 import { spendtraceInstrumentations } from './instrumentations.ts';
 
-const sdk = startNodeSdk({ instrumentations: spendtraceInstrumentations() });
+// Annotated because the SDK does not export the name of this return type, which the published .d.ts needs.
+const sdk: { shutdown(): Promise<void> } = startNodeSdk({ instrumentations: spendtraceInstrumentations() });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
