@@ -25,6 +25,7 @@ import { Pipeline } from './pipeline/pipeline.ts';
 import { QueueConsumer } from './pipeline/consumer.ts';
 import { GroupLog } from './pipeline/group-log.ts';
 import { WorkflowLog } from './pipeline/workflow-log.ts';
+import { SeenLog } from './pipeline/seen-log.ts';
 import { createCollectorMetrics, type CollectorMetrics } from './telemetry/collector-metrics.ts';
 import { startMetricsServer, type MetricsServer } from './telemetry/server.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -60,9 +61,16 @@ export async function loadPriceCatalog(overrides: string[]): Promise<PriceCatalo
   return overrides.length === 0 ? defaultCatalog() : loadCatalog({ overrideFiles: overrides });
 }
 
-function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics: CollectorMetrics): { processors: Processor[]; workflow?: WorkflowProcessor } {
+interface BuiltProcessors {
+  processors: Processor[];
+  workflow?: WorkflowProcessor;
+  dedupe?: DedupeProcessor;
+}
+
+function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics: CollectorMetrics): BuiltProcessors {
   const processors: Processor[] = [];
   let workflow: WorkflowProcessor | undefined;
+  let dedupe: DedupeProcessor | undefined;
   for (const name of config.service.pipelines.traces.processors) {
     switch (name) {
       case 'normalize':
@@ -72,7 +80,8 @@ function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics
         processors.push(new PriceProcessor(catalog));
         break;
       case 'dedupe':
-        processors.push(new DedupeProcessor({ maxEntries: config.processors.dedupe.maxEntries }, metrics));
+        dedupe = new DedupeProcessor({ maxEntries: config.processors.dedupe.maxEntries, persist: true }, metrics);
+        processors.push(dedupe);
         break;
       case 'workflow':
         workflow = new WorkflowProcessor(config.processors.workflow, metrics);
@@ -82,7 +91,7 @@ function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics
         throw new Error(`unknown processor ${name}`);
     }
   }
-  return workflow ? { processors, workflow } : { processors };
+  return { processors, ...(workflow ? { workflow } : {}), ...(dedupe ? { dedupe } : {}) };
 }
 
 /** normalize, reporting collapsed double-instrumented calls to the metrics. */
@@ -112,7 +121,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
 
   try {
     const catalog = options.catalog ?? (await loadPriceCatalog(config.processors.price.overrides));
-    const { processors, workflow } = buildProcessors(config, catalog, metrics);
+    const { processors, workflow, dedupe } = buildProcessors(config, catalog, metrics);
 
     const ch = config.exporters.clickhouse;
     const store = await openStore({
@@ -172,6 +181,15 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const workflowLog = await WorkflowLog.open(join(queueDir, 'workflows'), { sync: !options.unsafeNoSync });
     cleanup.push(() => workflowLog.close());
     workflow?.preloadExported(workflowLog.exported());
+    // Spans of acknowledged records from earlier runs: a client sending one again is still deduplicated.
+    let seenLog: SeenLog | undefined;
+    if (dedupe) {
+      const log = await SeenLog.open(join(dataDir, 'dedupe-seen'), { maxEntries: config.processors.dedupe.maxEntries, sync: !options.unsafeNoSync });
+      cleanup.push(() => log.close());
+      dedupe.preload(log.keys());
+      log.forgetLoaded();
+      seenLog = log;
+    }
 
     let reportFatal: (err: unknown) => void = () => undefined;
     const failed = new Promise<never>((_, reject) => {
@@ -186,6 +204,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       ...(workflow
         ? { oldestOpenSequence: () => workflow.oldestOpenSequence(), beforeProcess: (p: number | undefined) => workflow.setBatchPosition(p), workflowLog }
         : {}),
+      ...(dedupe && seenLog ? { seen: { take: () => dedupe.takeSeen(), log: seenLog } } : {}),
       maxRecords: config.queue.batchMaxRecords,
       maxBytes: config.queue.batchMaxBytes,
       tickMs: Math.max(50, Math.min(1000, config.processors.workflow.quietWindowMs / 2)),
@@ -281,6 +300,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
           await readClient?.close();
           await groupLog.close();
           await workflowLog.close();
+          await seenLog?.close();
           await queue.close();
           await store.close();
         })()),

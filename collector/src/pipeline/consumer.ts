@@ -4,6 +4,7 @@ import type { Exporter, PipelineBatch, Span } from '../model.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 import type { GroupLog } from './group-log.ts';
 import type { WorkflowLog } from './workflow-log.ts';
+import type { SeenLog } from './seen-log.ts';
 import { emptyBatch, ExportFailure, type Pipeline } from './pipeline.ts';
 import { recordCallMetrics } from '../processors/price.ts';
 
@@ -21,6 +22,11 @@ export interface ConsumerOptions {
   beforeProcess?: (position: number | undefined) => void;
   /** Records which workflow rows were exported, so a replay does not count their spans twice. */
   workflowLog?: WorkflowLog;
+  /**
+   * The dedupe processor's persisted seen-set: `take` returns the span keys the last processed batch
+   * added; they are appended to `log` just before the queue acknowledges that batch.
+   */
+  seen?: { take: () => string[]; log: SeenLog };
   /** How often buffered processors get a chance to flush on time when no data arrives (ms). */
   tickMs?: number;
   /** Records per pipeline batch at most. */
@@ -38,6 +44,8 @@ export interface ConsumerOptions {
 interface Pending {
   position: number;
   sequence: number;
+  /** Dedupe keys of the batch's spans, persisted with its acknowledgement. */
+  keys: string[];
 }
 
 interface Processed {
@@ -49,6 +57,7 @@ interface Processed {
   sequence: number;
   /** The workflow processor's oldest open batch right after this batch was processed. */
   oldestOpen: number;
+  keys: string[];
 }
 
 /**
@@ -91,7 +100,7 @@ export class QueueConsumer {
     const flushed = await this.o.pipeline.flush();
     await this.exportWithRetry(flushed);
     await this.o.workflowLog?.record(flushed.workflows, this.lastPosition);
-    await this.ackReady(Infinity);
+    await this.ackReady(Infinity, this.o.seen?.take() ?? []);
   }
 
   /** Stops at once (tests of crash behaviour, or a fatal error): nothing more is read or acknowledged. */
@@ -173,14 +182,17 @@ export class QueueConsumer {
     if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
     // Taken now: traces flushed by a later batch have their rows in that later export.
     const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
-    return { batch, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen };
+    const keys = this.o.seen?.take() ?? [];
+    return { batch, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen, keys };
   }
 
   private async finish(p: Processed): Promise<void> {
     await this.exportWithRetry(p.batch);
     await this.o.workflowLog?.record(p.batch.workflows, p.coveredPosition);
-    if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence });
-    await this.ackReady(p.oldestOpen);
+    if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence, keys: p.keys });
+    // A timer tick has no records of its own: spans it let through (a buffering processor placed
+    // before dedupe) came from records read earlier, so their keys are persisted right away.
+    await this.ackReady(p.oldestOpen, p.position === undefined ? p.keys : []);
     this.updateQueueGauges();
   }
 
@@ -202,10 +214,17 @@ export class QueueConsumer {
   }
 
   /** Acknowledges the longest prefix of exported batches that no open workflow still depends on. */
-  private async ackReady(oldestOpen: number): Promise<void> {
+  private async ackReady(oldestOpen: number, extraKeys: string[] = []): Promise<void> {
     // The workflow processor counts every batch it sees, as the consumer does, so sequences line up.
     let position = -1;
-    while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) position = this.pending.shift()!.position;
+    const keys = extraKeys;
+    while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) {
+      const done = this.pending.shift()!;
+      position = done.position;
+      for (const k of done.keys) keys.push(k);
+    }
+    // Before the acknowledgement: once acknowledged, only the seen log remembers these spans.
+    await this.o.seen?.log.append(keys);
     if (position <= this.acked) return;
     await this.o.queue.ack(position);
     this.acked = position;

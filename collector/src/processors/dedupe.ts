@@ -4,20 +4,38 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 /**
  * dedupe: a span delivered twice (an SDK retrying after a lost response, a client resending) is
  * processed once. The seen-set is bounded by count and forgets the least recently seen span ids
- * first. Redelivery after a collector restart is covered by the ClickHouse exporter's idempotent
- * inserts instead: a replayed queue record yields the same rows, hence the same insert token.
+ * first. With `persist`, the keys it accepts or refreshes are handed out through `takeSeen()` so the
+ * collector can write them to the seen log once their queue records are acknowledged; `preload`
+ * restores that log at start, so a span sent again after a restart is still recognised. A replayed
+ * (unacknowledged) queue record is covered by the ClickHouse exporter's idempotent inserts instead.
  */
 export class DedupeProcessor implements Processor {
   readonly name = 'dedupe';
   private readonly seen = new Map<string, true>();
   private readonly maxEntries: number;
   private readonly metrics: CollectorMetrics | undefined;
+  /** Keys seen since the last `takeSeen()`, in order; null when nothing persists them. */
+  private fresh: string[] | null;
   duplicates = 0;
 
-  constructor(options: { maxEntries: number }, metrics?: CollectorMetrics) {
+  constructor(options: { maxEntries: number; persist?: boolean }, metrics?: CollectorMetrics) {
     if (!(options.maxEntries >= 1)) throw new Error('dedupe: max_entries must be at least 1');
     this.maxEntries = options.maxEntries;
     this.metrics = metrics;
+    this.fresh = options.persist ? [] : null;
+  }
+
+  /** Remembers keys from a previous run, oldest first; a repeated key counts as seen again. */
+  preload(keys: Iterable<string>): void {
+    for (const key of keys) this.remember(key);
+  }
+
+  /** The keys accepted or refreshed since the last call, oldest first. */
+  takeSeen(): string[] {
+    if (!this.fresh || this.fresh.length === 0) return [];
+    const keys = this.fresh;
+    this.fresh = [];
+    return keys;
   }
 
   get size(): number {
@@ -28,18 +46,9 @@ export class DedupeProcessor implements Processor {
     let dropped: Set<Span> | undefined;
     for (const span of batch.spans) {
       const key = span.traceId + span.spanId;
-      if (this.seen.has(key)) {
-        // Refresh so a span being retried repeatedly stays remembered.
-        this.seen.delete(key);
-        this.seen.set(key, true);
-        (dropped ??= new Set()).add(span);
-        continue;
-      }
-      this.seen.set(key, true);
-      if (this.seen.size > this.maxEntries) {
-        const oldest = this.seen.keys().next().value;
-        if (oldest !== undefined) this.seen.delete(oldest);
-      }
+      // A repeat is refreshed, so a span being retried repeatedly stays remembered.
+      if (this.remember(key)) (dropped ??= new Set()).add(span);
+      this.fresh?.push(key);
     }
     if (!dropped) return batch;
     this.duplicates += dropped.size;
@@ -62,5 +71,19 @@ export class DedupeProcessor implements Processor {
     });
     batch.spans = keptSpans;
     return batch;
+  }
+
+  /** Marks `key` as the most recently seen; true when it was already known. */
+  private remember(key: string): boolean {
+    if (this.seen.delete(key)) {
+      this.seen.set(key, true);
+      return true;
+    }
+    this.seen.set(key, true);
+    if (this.seen.size > this.maxEntries) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    return false;
   }
 }
