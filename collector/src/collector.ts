@@ -181,10 +181,14 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
     const workflowLog = await WorkflowLog.open(join(queueDir, 'workflows'), { sync: !options.unsafeNoSync });
     cleanup.push(() => workflowLog.close());
     workflow?.preloadExported(workflowLog.exported());
-    // Spans of acknowledged records from earlier runs: a client sending one again is still deduplicated.
+    // Spans of records acknowledged by earlier runs: a client sending one again is still deduplicated.
     let seenLog: SeenLog | undefined;
     if (dedupe) {
-      const log = await SeenLog.open(join(dataDir, 'dedupe-seen'), { maxEntries: config.processors.dedupe.maxEntries, sync: !options.unsafeNoSync });
+      const log = await SeenLog.open(join(dataDir, 'dedupe-seen'), {
+        maxEntries: config.processors.dedupe.maxEntries,
+        acknowledged: queue.acknowledgedPosition,
+        sync: !options.unsafeNoSync,
+      });
       cleanup.push(() => log.close());
       dedupe.preload(log.keys());
       log.forgetLoaded();

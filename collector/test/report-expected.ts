@@ -32,7 +32,7 @@ export const FEATURE_REPORT_80 = [
 /**
  * plan: 1976 uncached × 2^-18 + 1024 × 2^-21 + 272 × 2^-16 + 128 × 2^-16 = 0.014129638671875;
  * answer: 6000 × 2^-20 + 600 × 2^-18 = 0.0080108642578125; verify: 1500 × 2^-20 + 100 × 2^-18 = 0.001811981201171875;
- * total 0.023952484130859375; shares 59.0%, 33.4%, 7.6%.
+ * total 0.023952484130859375; shares 59.0%, 33.4%, 7.6%. `--json` prints them rounded to 1e-10 USD.
  */
 export const LATE_TRACE_80 = [
   // On one line the title would be 87 characters.

@@ -4,7 +4,7 @@
  * and are cut in the middle, keeping their distinctive tail, only when they still do not fit.
  */
 import { describe, expect, it } from 'vitest';
-import { truncateMiddle } from '../src/report/format.ts';
+import { roundUsd, truncateMiddle } from '../src/report/format.ts';
 import { renderSpendReport, type SpendReport } from '../src/report/spend-report.ts';
 import { layoutTable, outputColumns, RULE } from '../src/report/table.ts';
 import { renderWorkflowTrace, type TraceStep, type WorkflowTrace } from '../src/report/workflow-trace.ts';
@@ -186,5 +186,19 @@ describe('renderWorkflowTrace with long step and model names', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('roundUsd', () => {
+  it('rounds USD amounts to 1e-10, so JSON shows no float noise', () => {
+    expect(roundUsd(0.3810329700000002)).toBe(0.38103297);
+    expect(JSON.stringify(roundUsd(0.0025 + 0.002))).toBe('0.0045');
+    expect(roundUsd(0.014129638671875)).toBe(0.0141296387);
+    expect(roundUsd(0.00000000004)).toBe(0);
+    expect(roundUsd(0.00000000006)).toBe(1e-10);
+    expect(roundUsd(1000.1 + 0.2)).toBe(1000.3);
+    expect(roundUsd(0.1 + 0.2)).toBe(0.3);
+    expect(Object.is(roundUsd(-0.00000000001), 0)).toBe(true);
+    expect(roundUsd(null)).toBe(null);
   });
 });

@@ -12,6 +12,9 @@ import { LATE_TRACE_ID, RANGE } from '../../grafana/test/fixtures/seed.ts';
 import { openSeededStore, queryRows, type SeededStore } from '../../grafana/test/fixtures/store.ts';
 import { FEATURE_REPORT_80, LATE_TRACE_80, RANGE_ARGS } from './report-expected.ts';
 
+/** The documented output precision of USD amounts: 1e-10 USD. */
+const usd = (value: number): number => Number(value.toFixed(10));
+
 let store: SeededStore;
 beforeAll(async () => {
   store = await openSeededStore('spendtrace-report');
@@ -57,12 +60,14 @@ describe('spendtrace report', () => {
       const { code, out } = await capture(() => runReport(['--data-dir', store.dataDir, ...RANGE_ARGS, '--by', by, '--json']));
       expect(code).toBe(0);
       const report = JSON.parse(out) as { rows: Record<string, unknown>[]; totals: Record<string, number> };
+      // No float noise in the text scripts read (0.3810329700000002): at most 10 decimals.
+      expect(out).not.toMatch(/_usd": -?\d+\.\d{11,}/);
       // Independent expectation from the seed arrays.
       const expected = spendByDimension(store.seed.calls, RANGE, by);
       expect(report.rows.map((r) => r.name)).toEqual(expected.map((r) => r.name));
       report.rows.forEach((r, i) => {
         expect(r.calls).toBe(expected[i]!.calls);
-        expect(r.spend_usd).toBe(expected[i]!.spend_usd);
+        expect(r.spend_usd).toBe(usd(expected[i]!.spend_usd as number));
       });
       expect(report.totals.calls).toBe(126);
     }
@@ -75,7 +80,7 @@ describe('spendtrace report', () => {
     const panelRows = await queryRows(store.reader, expandPanelQuery(panel.targets[0]!.rawSql, { ...RANGE, intervalMs: 86_400_000, variables: all }));
     const { out } = await capture(() => runReport(['--data-dir', store.dataDir, ...RANGE_ARGS, '--by', 'customer', '--json']));
     const cli = (JSON.parse(out) as { rows: Record<string, unknown>[] }).rows;
-    expect(cli.map((r) => [r.name, r.calls, r.spend_usd, r.share])).toEqual(panelRows.map((r) => [r.name, Number(r.calls), r.spend_usd, r.share]));
+    expect(cli.map((r) => [r.name, r.calls, r.spend_usd, r.share])).toEqual(panelRows.map((r) => [r.name, Number(r.calls), usd(r.spend_usd as number), r.share]));
   });
 
   it('filters by a dimension value and rejects an unknown dimension', async () => {
@@ -96,10 +101,11 @@ describe('spendtrace trace', () => {
     expect(out).toBe(LATE_TRACE_80);
   });
 
-  it('--json carries the exact per-step costs and totals', async () => {
+  it('--json carries the per-step costs and totals, rounded to 1e-10 USD', async () => {
     const { out } = await capture(() => runTrace(['--data-dir', store.dataDir, LATE_TRACE_ID, '--json']));
     const trace = JSON.parse(out) as { steps: { cost_usd: number | null }[]; totals: { cost_usd: number; calls: number } };
-    expect(trace.steps.map((s) => s.cost_usd)).toEqual([null, 0.014129638671875, null, 0.0080108642578125, 0.001811981201171875]);
-    expect(trace.totals).toMatchObject({ calls: 3, cost_usd: 0.023952484130859375 });
+    // The exact sums (report-expected.ts) rounded to 1e-10 USD.
+    expect(trace.steps.map((s) => s.cost_usd)).toEqual([null, 0.0141296387, null, 0.0080108643, 0.0018119812]);
+    expect(trace.totals).toMatchObject({ calls: 3, cost_usd: 0.0239524841 });
   });
 });

@@ -15,7 +15,8 @@ import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
 
 /** trace id + span id, as the dedupe processor keys spans. */
 const key = (traceId: string, n: number) => traceId + n.toString(16).padStart(16, '0');
-const FRAME = (keys: number) => 8 + 24 * keys;
+/** One frame on disk: a 16-byte header, then 24 bytes per key. */
+const FRAME = (keys: number) => 16 + 24 * keys;
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -28,52 +29,67 @@ afterEach(() => {
 });
 
 describe('SeenLog', () => {
+  const opts = (acknowledged: number, maxEntries = 10) => ({ maxEntries, acknowledged, sync: false });
+
   it('gives back the appended keys in order after a reopen', async () => {
     const path = join(tempDir(), 'seen');
-    const log = await SeenLog.open(path, { maxEntries: 10, sync: false });
+    const log = await SeenLog.open(path, opts(0));
     expect(log.keys()).toEqual([]);
-    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)]);
-    await log.append([key(TRACE_B, 1)]);
+    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)], 100);
+    await log.append([key(TRACE_B, 1)], 200);
     await log.close();
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
 
-    const again = await SeenLog.open(path, { maxEntries: 10, sync: false });
+    const again = await SeenLog.open(path, opts(200));
     expect(again.keys()).toEqual([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_B, 1)]);
-    // Reopening compacts into one frame.
-    expect(statSync(path).size).toBe(FRAME(3));
+    expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
+    await again.close();
+  });
+
+  it('forgets keys of records the queue has not acknowledged: those records are replayed', async () => {
+    const path = join(tempDir(), 'seen');
+    const log = await SeenLog.open(path, opts(0));
+    await log.append([key(TRACE_A, 1)], 100);
+    await log.append([key(TRACE_A, 2), key(TRACE_A, 3)], 200);
+    await log.close();
+
+    const again = await SeenLog.open(path, opts(199));
+    expect(again.keys()).toEqual([key(TRACE_A, 1)]);
+    // Dropped from the file too: the replay writes them again with their position.
+    expect(statSync(path).size).toBe(FRAME(1));
     await again.close();
   });
 
   it('keeps only the last maxEntries keys, on reopen and while running', async () => {
     const path = join(tempDir(), 'seen');
-    const log = await SeenLog.open(path, { maxEntries: 3, sync: false });
-    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)]);
-    await log.append([key(TRACE_A, 3), key(TRACE_A, 4)]);
+    const log = await SeenLog.open(path, opts(0, 3));
+    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)], 1);
+    await log.append([key(TRACE_A, 3), key(TRACE_A, 4)], 2);
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(2));
-    // 6 keys reach twice the bound: the file is compacted to the last 3.
-    await log.append([key(TRACE_A, 5), key(TRACE_A, 6)]);
-    expect(statSync(path).size).toBe(FRAME(3));
-    await log.append([key(TRACE_A, 7)]);
+    // 6 keys reach twice the bound: the file is compacted to the last 3 (the oldest frame cut to fit).
+    await log.append([key(TRACE_A, 5), key(TRACE_A, 6)], 3);
+    expect(statSync(path).size).toBe(FRAME(1) + FRAME(2));
+    await log.append([key(TRACE_A, 7)], 4);
     await log.close();
 
-    const again = await SeenLog.open(path, { maxEntries: 3, sync: false });
+    const again = await SeenLog.open(path, opts(4, 3));
     expect(again.keys()).toEqual([key(TRACE_A, 5), key(TRACE_A, 6), key(TRACE_A, 7)]);
-    expect(statSync(path).size).toBe(FRAME(3));
+    expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
     await again.close();
   });
 
   it('ignores a torn or corrupt last frame and truncates it away', async () => {
     const path = join(tempDir(), 'seen');
-    const log = await SeenLog.open(path, { maxEntries: 10, sync: false });
-    await log.append([key(TRACE_A, 1)]);
-    await log.append([key(TRACE_A, 2), key(TRACE_A, 3)]);
+    const log = await SeenLog.open(path, opts(0));
+    await log.append([key(TRACE_A, 1)], 10);
+    await log.append([key(TRACE_A, 2), key(TRACE_A, 3)], 20);
     await log.close();
     const whole = readFileSync(path);
 
     // Cut in the middle of the second frame's keys.
     const torn = join(tempDir(), 'seen');
-    writeFileSync(torn, whole.subarray(0, FRAME(1) + 8 + 30));
-    const a = await SeenLog.open(torn, { maxEntries: 10, sync: false });
+    writeFileSync(torn, whole.subarray(0, FRAME(1) + 16 + 30));
+    const a = await SeenLog.open(torn, opts(20));
     expect(a.keys()).toEqual([key(TRACE_A, 1)]);
     expect(statSync(torn).size).toBe(FRAME(1));
     await a.close();
@@ -81,28 +97,28 @@ describe('SeenLog', () => {
     // A whole frame whose keys do not match its checksum.
     const corrupt = join(tempDir(), 'seen');
     const bytes = Buffer.from(whole);
-    bytes[FRAME(1) + 8 + 5]! ^= 0xff;
+    bytes[FRAME(1) + 16 + 5]! ^= 0xff;
     writeFileSync(corrupt, bytes);
-    const b = await SeenLog.open(corrupt, { maxEntries: 10, sync: false });
+    const b = await SeenLog.open(corrupt, opts(20));
     expect(b.keys()).toEqual([key(TRACE_A, 1)]);
     await b.close();
 
-    // Only a partial header.
+    // Only part of a header.
     const header = join(tempDir(), 'seen');
-    writeFileSync(header, whole.subarray(0, FRAME(1) + 3));
-    const c = await SeenLog.open(header, { maxEntries: 10, sync: false });
+    writeFileSync(header, whole.subarray(0, FRAME(1) + 10));
+    const c = await SeenLog.open(header, opts(20));
     expect(c.keys()).toEqual([key(TRACE_A, 1)]);
     await c.close();
   });
 
   it('skips keys that are not a 16-byte trace id and an 8-byte span id in hex', async () => {
     const path = join(tempDir(), 'seen');
-    const log = await SeenLog.open(path, { maxEntries: 10, sync: false });
-    await log.append(['abc', 'z'.repeat(48), key(TRACE_B, 9)]);
-    await log.append(['']);
+    const log = await SeenLog.open(path, opts(0));
+    await log.append(['abc', 'z'.repeat(48), key(TRACE_B, 9)], 5);
+    await log.append([''], 6);
     await log.close();
     expect(statSync(path).size).toBe(FRAME(1));
-    const again = await SeenLog.open(path, { maxEntries: 10, sync: false });
+    const again = await SeenLog.open(path, opts(6));
     expect(again.keys()).toEqual([key(TRACE_B, 9)]);
     await again.close();
   });
@@ -157,15 +173,14 @@ describe('QueueConsumer with a seen log', () => {
     ),
   });
 
-  it('persists the keys of a batch only once the queue acknowledges it', async () => {
-    const dir = tempDir();
+  async function openConsumer(dir: string, maxWaitMs: number) {
     const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
     const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
-    const seenPath = join(dir, 'seen');
-    const seenLog = await SeenLog.open(seenPath, { maxEntries: 100, sync: false });
+    const seenLog = await SeenLog.open(join(dir, 'seen'), { maxEntries: 100, acknowledged: queue.acknowledgedPosition, sync: false });
     const dedupe = new DedupeProcessor({ maxEntries: 100, persist: true });
+    dedupe.preload(seenLog.keys());
     // A trace without a root stays open until max_wait, holding its records unacknowledged.
-    const workflow = new WorkflowProcessor({ quietWindowMs: 0, maxWaitMs: 600 });
+    const workflow = new WorkflowProcessor({ quietWindowMs: 0, maxWaitMs });
     const ch = new MemoryExporter();
     const consumer = new QueueConsumer({
       queue,
@@ -177,24 +192,68 @@ describe('QueueConsumer with a seen log', () => {
       tickMs: 20,
       retryDelayMs: () => 5,
     });
-    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', parentSpanId: 'f'.repeat(16), input: 10 }]));
-    consumer.start();
+    const close = async () => {
+      await seenLog.close();
+      await groupLog.close();
+      await queue.close();
+    };
+    return { queue, seenLog, dedupe, ch, consumer, close };
+  }
+  const exportedCalls = (ch: MemoryExporter) => ch.batches.reduce((n, b) => n + b.calls.length, 0);
+  async function until(check: () => boolean): Promise<void> {
     const deadline = Date.now() + 5000;
-    while (ch.batches.reduce((n, b) => n + b.calls.length, 0) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    // Exported but still unacknowledged: a replay must reach the workflow processor again.
-    expect(queue.stats().unackedBytes).toBeGreaterThan(0);
-    expect(statSync(seenPath).size).toBe(0);
-    while (queue.stats().unackedBytes > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(queue.stats().unackedBytes).toBe(0);
-    expect(statSync(seenPath).size).toBe(FRAME(1));
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  const oneCall = record([{ traceId: TRACE_A, spanId: '0000000000000001', parentSpanId: 'f'.repeat(16), input: 10 }]);
 
-    await queue.stopAccepting();
-    await consumer.drain();
-    await seenLog.close();
-    await groupLog.close();
-    await queue.close();
-    const reopened = await SeenLog.open(seenPath, { maxEntries: 100, sync: false });
-    expect(reopened.keys()).toEqual([key(TRACE_A, 1)]);
-    await reopened.close();
+  it('writes the keys of an exported batch, and a restart keeps them once the queue acknowledged it', async () => {
+    const dir = tempDir();
+    const first = await openConsumer(dir, 300);
+    await first.queue.append(oneCall);
+    first.consumer.start();
+    await until(() => exportedCalls(first.ch) === 1 && first.queue.stats().unackedBytes === 0);
+    expect(statSync(join(dir, 'seen')).size).toBe(FRAME(1));
+    await first.queue.stopAccepting();
+    await first.consumer.drain();
+    await first.close();
+
+    const second = await openConsumer(dir, 300);
+    expect(second.seenLog.keys()).toEqual([key(TRACE_A, 1)]);
+    await second.queue.append(oneCall);
+    second.consumer.start();
+    await until(() => second.queue.stats().unackedBytes === 0);
+    expect(exportedCalls(second.ch)).toBe(0);
+    expect(second.dedupe.duplicates).toBe(1);
+    await second.queue.stopAccepting();
+    await second.consumer.drain();
+    await second.close();
+  });
+
+  it('after a crash before the acknowledgement, replays the batch instead of dropping its spans', async () => {
+    const dir = tempDir();
+    const first = await openConsumer(dir, 60_000);
+    await first.queue.append(oneCall);
+    first.consumer.start();
+    await until(() => exportedCalls(first.ch) === 1);
+    // Written before the acknowledgement, which the open trace holds back.
+    expect(statSync(join(dir, 'seen')).size).toBe(FRAME(1));
+    expect(first.queue.stats().unackedBytes).toBeGreaterThan(0);
+    await first.consumer.abortNow();
+    await first.close();
+
+    const second = await openConsumer(dir, 300);
+    expect(second.seenLog.keys()).toEqual([]);
+    second.consumer.start();
+    await until(() => second.queue.stats().unackedBytes === 0);
+    // The replayed span reached the exporters (and the workflow processor) again.
+    expect(exportedCalls(second.ch)).toBe(1);
+    expect(second.ch.batches.flatMap((b) => b.workflows).map((w) => [w.traceId, w.calls])).toEqual([[TRACE_A, 1]]);
+    expect(second.dedupe.duplicates).toBe(0);
+    await second.queue.stopAccepting();
+    await second.consumer.drain();
+    await second.close();
   });
 });

@@ -31,11 +31,11 @@ function rootSpan(traceId: string) {
   return readableSpan({ traceId, spanId: ROOT, name: 'invoke_agent restart', startTime: [T0, 0], endTime: [T0 + 100, 0], resource, scope, attributes: { 'gen_ai.operation.name': 'invoke_agent' } });
 }
 
-/** A value from the collector's Prometheus endpoint (0 when the series is absent). */
+/** A value from the collector's Prometheus endpoint (`metricsUrl` ends in /metrics); NaN when absent. */
 async function metric(metricsUrl: string, series: string): Promise<number> {
-  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const text = await (await fetch(metricsUrl)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  return line ? Number(line.slice(series.length + 1)) : NaN;
 }
 
 interface CallTotals {
@@ -93,7 +93,6 @@ describe('dedupe across a collector restart', () => {
       );
       // Give a second row every chance to show up (a flush of the re-sent trace) before counting.
       await new Promise((r) => setTimeout(r, 1500));
-      console.log(await (await fetch(`${second.metricsUrl}/metrics`)).text(), (await import('node:fs')).statSync(dataDir + '/dedupe-seen').size);
       expect(await metric(second.metricsUrl, 'spendtrace_duplicate_spans_total')).toBe(4);
 
       const calls = await query<CallTotals>(second.queryUrl, CALLS_SQL);
@@ -101,12 +100,14 @@ describe('dedupe across a collector restart', () => {
       expect(calls[0]).toEqual(callsBefore[0]);
       expect(workflows[0]).toEqual(workflowsBefore[0]);
       expect(calls.map((r) => [r.trace_id, Number(r.n), Number(r.input), r.cost])).toEqual([
-        [TRACE, 2, 300, 0],
-        [OTHER, 1, 300, 0],
+        // gpt-5.4-mini: 0.75 USD per million input tokens, 4.5 per million output tokens. The store
+        // keeps unrounded doubles: 0.00012 + 0.000195 sums to 0.00031499999999999996.
+        [TRACE, 2, 300, 0.00031499999999999996],
+        [OTHER, 1, 300, 0.00027],
       ]);
       expect(workflows.map((r) => [r.trace_id, Number(r.rows), Number(r.calls), Number(r.input), r.cost])).toEqual([
-        [TRACE, 1, 2, 300, 0],
-        [OTHER, 1, 1, 300, 0],
+        [TRACE, 1, 2, 300, 0.00031499999999999996],
+        [OTHER, 1, 1, 300, 0.00027],
       ]);
     } finally {
       expect(await second.stop('SIGTERM')).toBe(0);

@@ -24,7 +24,7 @@ export interface ConsumerOptions {
   workflowLog?: WorkflowLog;
   /**
    * The dedupe processor's persisted seen-set: `take` returns the span keys the last processed batch
-   * added; they are appended to `log` just before the queue acknowledges that batch.
+   * added; they are appended to `log` once the batch is exported, before the queue acknowledges it.
    */
   seen?: { take: () => string[]; log: SeenLog };
   /** How often buffered processors get a chance to flush on time when no data arrives (ms). */
@@ -44,8 +44,6 @@ export interface ConsumerOptions {
 interface Pending {
   position: number;
   sequence: number;
-  /** Dedupe keys of the batch's spans, persisted with its acknowledgement. */
-  keys: string[];
 }
 
 interface Processed {
@@ -57,6 +55,7 @@ interface Processed {
   sequence: number;
   /** The workflow processor's oldest open batch right after this batch was processed. */
   oldestOpen: number;
+  /** Dedupe keys of the batch's spans, for the seen log. */
   keys: string[];
 }
 
@@ -100,7 +99,8 @@ export class QueueConsumer {
     const flushed = await this.o.pipeline.flush();
     await this.exportWithRetry(flushed);
     await this.o.workflowLog?.record(flushed.workflows, this.lastPosition);
-    await this.ackReady(Infinity, this.o.seen?.take() ?? []);
+    await this.o.seen?.log.append(this.o.seen.take(), this.lastPosition);
+    await this.ackReady(Infinity);
   }
 
   /** Stops at once (tests of crash behaviour, or a fatal error): nothing more is read or acknowledged. */
@@ -189,10 +189,11 @@ export class QueueConsumer {
   private async finish(p: Processed): Promise<void> {
     await this.exportWithRetry(p.batch);
     await this.o.workflowLog?.record(p.batch.workflows, p.coveredPosition);
-    if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence, keys: p.keys });
-    // A timer tick has no records of its own: spans it let through (a buffering processor placed
-    // before dedupe) came from records read earlier, so their keys are persisted right away.
-    await this.ackReady(p.oldestOpen, p.position === undefined ? p.keys : []);
+    // Tagged with the position the spans came from: until the queue acknowledges it, a restart
+    // ignores these keys and replays the records instead.
+    await this.o.seen?.log.append(p.keys, p.coveredPosition);
+    if (p.position !== undefined) this.pending.push({ position: p.position, sequence: p.sequence });
+    await this.ackReady(p.oldestOpen);
     this.updateQueueGauges();
   }
 
@@ -214,17 +215,10 @@ export class QueueConsumer {
   }
 
   /** Acknowledges the longest prefix of exported batches that no open workflow still depends on. */
-  private async ackReady(oldestOpen: number, extraKeys: string[] = []): Promise<void> {
+  private async ackReady(oldestOpen: number): Promise<void> {
     // The workflow processor counts every batch it sees, as the consumer does, so sequences line up.
     let position = -1;
-    const keys = extraKeys;
-    while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) {
-      const done = this.pending.shift()!;
-      position = done.position;
-      for (const k of done.keys) keys.push(k);
-    }
-    // Before the acknowledgement: once acknowledged, only the seen log remembers these spans.
-    await this.o.seen?.log.append(keys);
+    while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) position = this.pending.shift()!.position;
     if (position <= this.acked) return;
     await this.o.queue.ack(position);
     this.acked = position;

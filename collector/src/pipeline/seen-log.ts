@@ -4,30 +4,34 @@ import { crc32 } from 'node:zlib';
 
 /** Bytes of one key: the 16-byte trace id followed by the 8-byte span id. */
 const KEY_BYTES = 24;
-/** Frame header: key count (u32 LE), CRC-32 of the keys (u32 LE). */
-const HEADER_BYTES = 8;
+/** Frame header: key count (u32 LE), CRC-32 of the rest of the frame (u32 LE), queue position (u64 LE). */
+const HEADER_BYTES = 16;
+
+interface Frame {
+  position: number;
+  keys: Buffer;
+}
 
 /**
- * The dedupe processor's seen-set on disk: the ids of spans in acknowledged queue records, so a span
- * delivered again after a restart is still recognised once its first copy is no longer replayed.
+ * The dedupe processor's seen-set on disk, so a span delivered again after a restart is still
+ * recognised once its first copy is no longer in the queue.
  *
- * Why acknowledged records only: records not yet acknowledged are replayed after a crash, and their
- * spans must reach the workflow processor again so open traces are rebuilt whole. The keys of a batch
- * are appended before the queue acknowledges it; a crash between the two replays records whose spans
- * are all already stored (that is why they could be acknowledged), and dropping them is right.
+ * Each exported batch appends one frame: the queue position where the batch's records end, then the
+ * batch's keys. It is written before the queue acknowledges the batch. At start only frames at or
+ * before the queue's acknowledged position count: later records are replayed, their spans must reach
+ * the workflow processor again so open traces are rebuilt whole, and their keys are written anew.
  *
- * The file is append-only: one frame per acknowledgement, `count, crc32, count × (trace id, span id)`.
- * The full 24-byte ids are kept, not a hash, so two different spans can never be taken for one.
- * A frame cut short or failing its checksum (a crash mid-append) ends the file; the keys in it were
- * never acknowledged. The file is compacted to the last `maxEntries` keys when opened and whenever it
- * holds twice as many, so it stays below `2 × maxEntries × 24` bytes plus headers.
+ * The file keeps the full 24-byte ids, not a hash, so two different spans are never taken for one.
+ * A frame cut short or failing its checksum (a crash mid-append) ends the file; nothing after it was
+ * ever acknowledged. The file is compacted to the last `maxEntries` keys when opened and whenever it
+ * holds twice as many, so it stays below `2 × maxEntries × 24` bytes plus one header per batch.
  */
 export class SeenLog {
   private readonly path: string;
   private readonly maxEntries: number;
   private readonly sync: boolean;
   private handle: FileHandle | null = null;
-  /** Keys in the file, duplicates included; triggers compaction. */
+  /** Keys in the file, repeats included; triggers compaction. */
   private stored = 0;
   private loaded: string[];
 
@@ -38,18 +42,21 @@ export class SeenLog {
     this.loaded = loaded;
   }
 
-  static async open(path: string, options: { maxEntries: number; sync?: boolean }): Promise<SeenLog> {
+  /** `acknowledged`: the queue's acknowledged position; frames past it are forgotten (replayed). */
+  static async open(path: string, options: { maxEntries: number; acknowledged: number; sync?: boolean }): Promise<SeenLog> {
     if (!(options.maxEntries >= 1)) throw new Error('seen log: maxEntries must be at least 1');
-    const keys = await readKeys(path);
-    const tail = keys.subarray(Math.max(0, keys.length - options.maxEntries * KEY_BYTES));
+    const frames = lastKeys(
+      (await readFrames(path)).filter((f) => f.position <= options.acknowledged),
+      options.maxEntries,
+    );
     const loaded: string[] = [];
-    for (let off = 0; off < tail.length; off += KEY_BYTES) loaded.push(tail.toString('hex', off, off + KEY_BYTES));
+    for (const f of frames) for (let off = 0; off < f.keys.length; off += KEY_BYTES) loaded.push(f.keys.toString('hex', off, off + KEY_BYTES));
     const log = new SeenLog(path, options.maxEntries, options.sync ?? true, loaded);
-    await log.rewrite(tail);
+    await log.rewrite(frames);
     return log;
   }
 
-  /** Keys remembered from previous runs, oldest first (at most `maxEntries`, repeats possible). */
+  /** Keys of acknowledged spans from previous runs, oldest first (at most `maxEntries`, repeats possible). */
   keys(): readonly string[] {
     return this.loaded;
   }
@@ -60,10 +67,11 @@ export class SeenLog {
   }
 
   /**
-   * Appends one frame with `keys` (trace id + span id as 48 lower-case hex digits). Keys of any other
-   * shape (a span with malformed ids) are skipped: they stay deduplicated in memory only.
+   * Appends one frame: `keys` (trace id + span id as 48 lower-case hex digits) of spans from queue
+   * records ending at `position`. Keys of any other shape (a span with malformed ids) are skipped:
+   * they stay deduplicated in memory only.
    */
-  async append(keys: readonly string[]): Promise<void> {
+  async append(keys: readonly string[], position: number): Promise<void> {
     if (keys.length === 0) return;
     const frame = Buffer.allocUnsafe(HEADER_BYTES + keys.length * KEY_BYTES);
     let off = HEADER_BYTES;
@@ -74,42 +82,39 @@ export class SeenLog {
     }
     const count = (off - HEADER_BYTES) / KEY_BYTES;
     if (count === 0) return;
-    const body = frame.subarray(HEADER_BYTES, off);
-    frame.writeUInt32LE(count, 0);
-    frame.writeUInt32LE(crc32(body), 4);
+    sealFrame(frame, count, Math.max(0, position));
     this.handle ??= await open(this.path, 'a');
     await this.handle.write(frame, 0, off);
     if (this.sync) await this.handle.datasync();
     this.stored += count;
-    if (this.stored >= 2 * this.maxEntries) await this.compact();
+    if (this.stored >= 2 * this.maxEntries) await this.rewrite(lastKeys(await readFrames(this.path), this.maxEntries));
   }
 
-  private async compact(): Promise<void> {
-    await this.handle?.close();
-    this.handle = null;
-    const keys = await readKeys(this.path);
-    await this.rewrite(keys.subarray(Math.max(0, keys.length - this.maxEntries * KEY_BYTES)));
-  }
-
-  /** Replaces the file with one frame holding `keys` (written to a temporary file, then renamed). */
-  private async rewrite(keys: Buffer): Promise<void> {
+  /** Replaces the file with `frames` (written to a temporary file, then renamed over it). */
+  private async rewrite(frames: Frame[]): Promise<void> {
     await this.handle?.close();
     this.handle = null;
     const tmp = `${this.path}.tmp`;
     const out = await open(tmp, 'w');
+    let stored = 0;
     try {
-      if (keys.length > 0) {
+      const parts: Buffer[] = [];
+      for (const f of frames) {
         const header = Buffer.allocUnsafe(HEADER_BYTES);
-        header.writeUInt32LE(keys.length / KEY_BYTES, 0);
-        header.writeUInt32LE(crc32(keys), 4);
-        await out.writev([header, keys]);
+        header.writeBigUInt64LE(BigInt(f.position), 8);
+        const count = f.keys.length / KEY_BYTES;
+        header.writeUInt32LE(count, 0);
+        header.writeUInt32LE(crc32(f.keys, crc32(header.subarray(8))), 4);
+        parts.push(header, f.keys);
+        stored += count;
       }
+      if (parts.length > 0) await out.writev(parts);
       if (this.sync) await out.datasync();
     } finally {
       await out.close();
     }
     await rename(tmp, this.path);
-    this.stored = keys.length / KEY_BYTES;
+    this.stored = stored;
   }
 
   async close(): Promise<void> {
@@ -118,25 +123,44 @@ export class SeenLog {
   }
 }
 
-/** Every key of the valid frames, in file order; stops at the first torn or corrupt frame. */
-async function readKeys(path: string): Promise<Buffer> {
+/** Fills in the header of `frame`, whose `count` keys follow the header. */
+function sealFrame(frame: Buffer, count: number, position: number): void {
+  frame.writeUInt32LE(count, 0);
+  frame.writeBigUInt64LE(BigInt(position), 8);
+  frame.writeUInt32LE(crc32(frame.subarray(8, HEADER_BYTES + count * KEY_BYTES)), 4);
+}
+
+/** The frames holding the last `max` keys, the oldest one cut to fit. */
+function lastKeys(frames: Frame[], max: number): Frame[] {
+  const out: Frame[] = [];
+  let room = max;
+  for (let i = frames.length - 1; i >= 0 && room > 0; i--) {
+    const f = frames[i]!;
+    const n = f.keys.length / KEY_BYTES;
+    out.push(n <= room ? f : { position: f.position, keys: f.keys.subarray((n - room) * KEY_BYTES) });
+    room -= Math.min(n, room);
+  }
+  return out.reverse();
+}
+
+/** Every valid frame in file order; stops at the first torn or corrupt frame. */
+async function readFrames(path: string): Promise<Frame[]> {
   let data: Buffer;
   try {
     data = await readFile(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const parts: Buffer[] = [];
+  const frames: Frame[] = [];
   let off = 0;
   while (off + HEADER_BYTES <= data.length) {
     const count = data.readUInt32LE(off);
     const end = off + HEADER_BYTES + count * KEY_BYTES;
     if (count === 0 || end > data.length) break;
-    const body = data.subarray(off + HEADER_BYTES, end);
-    if (crc32(body) !== data.readUInt32LE(off + 4)) break;
-    parts.push(body);
+    if (crc32(data.subarray(off + 8, end)) !== data.readUInt32LE(off + 4)) break;
+    frames.push({ position: Number(data.readBigUInt64LE(off + 8)), keys: data.subarray(off + HEADER_BYTES, end) });
     off = end;
   }
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return frames;
 }

@@ -5,9 +5,9 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
  * dedupe: a span delivered twice (an SDK retrying after a lost response, a client resending) is
  * processed once. The seen-set is bounded by count and forgets the least recently seen span ids
  * first. With `persist`, the keys it accepts or refreshes are handed out through `takeSeen()` so the
- * collector can write them to the seen log once their queue records are acknowledged; `preload`
- * restores that log at start, so a span sent again after a restart is still recognised. A replayed
- * (unacknowledged) queue record is covered by the ClickHouse exporter's idempotent inserts instead.
+ * consumer can write them to the seen log (pipeline/seen-log.ts); `preload` restores the keys of
+ * acknowledged records at start, so a span sent again after a restart is still recognised. A
+ * replayed (unacknowledged) queue record is covered by the ClickHouse exporter's idempotent inserts.
  */
 export class DedupeProcessor implements Processor {
   readonly name = 'dedupe';

@@ -253,6 +253,11 @@ export class DiskQueue {
     await rm(join(this.dir, LOCK_FILE), { force: true });
   }
 
+  /** Everything before this position is acknowledged (what a restart does not replay). */
+  get acknowledgedPosition(): QueuePosition {
+    return this.ackedOffset;
+  }
+
   stats(): DiskQueueStats {
     const end = this.durableEnd();
     return {

@@ -21,6 +21,24 @@ export function formatCount(value: number, width = Infinity): string {
   return full;
 }
 
+/**
+ * The precision of USD amounts the CLI prints (`report`, `trace`, `cost`; JSON and tables): 1e-10
+ * USD. Costs are sums of token counts times per-million prices in binary floating point, so they
+ * carry noise in the last bits (0.0045000000000000005); no bill is meaningful to a ten-billionth of
+ * a dollar, so amounts are rounded to it for display. Stored values and the named SQL are untouched.
+ */
+export const USD_DECIMALS = 10;
+
+/** `value` rounded to USD_DECIMALS decimals (the nearest double to that decimal); null stays null. */
+export function roundUsd(value: number): number;
+export function roundUsd(value: number | null): number | null;
+export function roundUsd(value: number | null): number | null {
+  if (value === null || !Number.isFinite(value)) return value;
+  // toFixed rounds the exact binary value in decimal, and Number() reads back the nearest double,
+  // which JSON then prints in its shortest form. `+ 0` turns -0 into 0.
+  return Number(value.toFixed(USD_DECIMALS)) + 0;
+}
+
 /** USD with 4 decimals below $1,000 (LLM calls cost fractions of a cent), 2 above, none above $1M. */
 export function formatUsd(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '-';

@@ -4,7 +4,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryParams, renderQuery, type Dimension, type FilterVariable } from '@spendtrace/clickhouse';
-import { formatCount, formatShare, formatUsd, formatUtcMinute } from './format.ts';
+import { formatCount, formatShare, formatUsd, formatUtcMinute, roundUsd } from './format.ts';
 import { layoutTable, RULE, type TableCell, type TableColumn } from './table.ts';
 import { num, num0, runQuery, str } from './rows.ts';
 
@@ -43,6 +43,7 @@ export interface SpendReportRequest {
   filters?: Partial<Record<FilterVariable, string[]>>;
 }
 
+/** USD amounts are rounded to USD_DECIMALS here, for the table and `--json` alike (format.ts says why). */
 export async function fetchSpendReport(client: ClickHouseClient, request: SpendReportRequest): Promise<SpendReport> {
   const params = queryParams({ fromMs: request.fromMs, toMs: request.toMs, filters: request.filters });
   const [rows, totals] = await Promise.all([
@@ -60,8 +61,8 @@ export async function fetchSpendReport(client: ClickHouseClient, request: SpendR
       calls,
       input_tokens: num0(t.input_tokens),
       output_tokens: num0(t.output_tokens),
-      spend_usd: num0(t.spend_usd),
-      cost_per_call_usd: calls === 0 ? null : num(t.cost_per_call_usd),
+      spend_usd: roundUsd(num0(t.spend_usd)),
+      cost_per_call_usd: calls === 0 ? null : roundUsd(num(t.cost_per_call_usd)),
       unpriced_calls: num0(t.unpriced_calls),
     },
     rows: rows.map((r) => ({
@@ -69,8 +70,8 @@ export async function fetchSpendReport(client: ClickHouseClient, request: SpendR
       calls: num0(r.calls),
       input_tokens: num0(r.input_tokens),
       output_tokens: num0(r.output_tokens),
-      spend_usd: num0(r.spend_usd),
-      cost_per_call_usd: num(r.cost_per_call_usd),
+      spend_usd: roundUsd(num0(r.spend_usd)),
+      cost_per_call_usd: roundUsd(num(r.cost_per_call_usd)),
       share: num(r.share),
     })),
   };

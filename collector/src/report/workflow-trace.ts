@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryParams, renderQuery } from '@spendtrace/clickhouse';
-import { formatCount, formatDurationMs, formatShare, formatUsd, truncateMiddle } from './format.ts';
+import { formatCount, formatDurationMs, formatShare, formatUsd, roundUsd, truncateMiddle } from './format.ts';
 import { layoutTable, type TableColumn } from './table.ts';
 import { num, num0, runQuery, str } from './rows.ts';
 
@@ -51,6 +51,7 @@ export function normalizeTraceId(id: string): string {
   return normalized;
 }
 
+/** USD amounts are rounded to USD_DECIMALS here, for the tree and `--json` alike (format.ts says why). */
 export async function fetchWorkflowTrace(client: ClickHouseClient, traceId: string): Promise<WorkflowTrace> {
   const id = normalizeTraceId(traceId);
   // The time range does not apply to a single trace; only the trace id is bound.
@@ -71,7 +72,7 @@ export async function fetchWorkflowTrace(client: ClickHouseClient, traceId: stri
       model: s.model === null || s.model === undefined ? null : str(s.model),
       input_tokens: num(s.input_tokens),
       output_tokens: num(s.output_tokens),
-      cost_usd: num(s.cost_usd),
+      cost_usd: roundUsd(num(s.cost_usd)),
       share: num(s.share),
     })),
     totals: t
@@ -84,7 +85,7 @@ export async function fetchWorkflowTrace(client: ClickHouseClient, traceId: stri
           errors: num0(t.errors),
           input_tokens: num0(t.input_tokens),
           output_tokens: num0(t.output_tokens),
-          cost_usd: num0(t.cost_usd),
+          cost_usd: roundUsd(num0(t.cost_usd)),
           duration_ms: num0(t.duration_ms),
           revisions: num0(t.revisions),
         }

@@ -34,10 +34,8 @@ describe('spendtrace cost', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     // tier >200k: 50000×6=0.3 · 200000×0.6=0.12 · 1200×22.5=0.027
-    expect(out.breakdown.input).toBeCloseTo(0.3, 12);
-    expect(out.breakdown.cacheRead).toBeCloseTo(0.12, 12);
-    expect(out.breakdown.output).toBeCloseTo(0.027, 12);
-    expect(out.breakdown.total).toBeCloseTo(0.447, 12);
+    // USD amounts are rounded to 1e-10, so they are exact decimals.
+    expect(out.breakdown).toEqual({ input: 0.3, cacheRead: 0.12, cacheWrite: 0, output: 0.027, reasoning: 0, total: 0.447 });
     expect(out.pricingModel).toBe('anthropic/claude-sonnet-4-5');
     expect(out.flags).toEqual({ unknownModel: false, adjustments: [], estimated: false, tierApplied: 'above_input_tokens:200000' });
     expect(out.period).toEqual({ from: '2025-09-29' });
@@ -59,8 +57,16 @@ describe('spendtrace cost', () => {
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     // 1M×2.5×0.5 (batch)×0.8 (discount)
-    expect(out.breakdown.total).toBeCloseTo(1, 12);
+    expect(out.breakdown.total).toBe(1);
     expect(out.flags.adjustments).toEqual(['batch', 'discount:0.8']);
+  });
+
+  it('prints amounts without float noise (rounded to 1e-10 USD)', async () => {
+    // 1000 × 2.5 + 200 × 10 per million: 0.0025 + 0.002, which is 0.0045000000000000005 in floating point.
+    const { code, stdout } = await spendtrace('cost', '--provider', 'openai', '--model', 'gpt-4o', '--input', '1000', '--output', '200', '--at', '2026-01-01', '--json');
+    expect(code).toBe(0);
+    expect(stdout).toContain('"total": 0.0045\n');
+    expect(JSON.parse(stdout).breakdown).toEqual({ input: 0.0025, cacheRead: 0, cacheWrite: 0, output: 0.002, reasoning: 0, total: 0.0045 });
   });
 
   it('exits 3 with a clear message on an unknown model', async () => {

@@ -4,7 +4,8 @@
  * included; --output includes --reasoning.
  */
 import { parseArgs } from 'node:util';
-import { defaultCatalog, formatIssue, loadCatalog, priceUsage, PricingConfigError, type CanonicalUsage, type PriceCatalog, type PriceQuery } from '@spendtrace/pricing';
+import { defaultCatalog, formatIssue, loadCatalog, priceUsage, PricingConfigError, type CanonicalUsage, type CostBreakdown, type PriceCatalog, type PriceQuery } from '@spendtrace/pricing';
+import { roundUsd } from '../../report/format.ts';
 
 const USAGE = `usage: spendtrace cost --provider P --model M --input N --output N [options]
 
@@ -72,6 +73,18 @@ function usageFrom(values: Record<string, string | boolean | string[] | undefine
   return usage;
 }
 
+/** The breakdown rounded to USD_DECIMALS (1e-10 USD): float noise is not part of a price (format.ts). */
+function roundBreakdown(b: CostBreakdown): CostBreakdown {
+  return {
+    input: roundUsd(b.input),
+    cacheRead: roundUsd(b.cacheRead),
+    cacheWrite: roundUsd(b.cacheWrite),
+    output: roundUsd(b.output),
+    reasoning: roundUsd(b.reasoning),
+    total: roundUsd(b.total),
+  };
+}
+
 function money(usd: number): string {
   return usd.toFixed(6);
 }
@@ -134,7 +147,8 @@ export async function run(argv: string[]): Promise<number> {
       values.prices || values.catalog
         ? loadCatalog({ overrideFiles: values.prices ?? [], ...(values.catalog ? { catalogDir: values.catalog } : {}) })
         : defaultCatalog();
-    const result = catalog.cost(query, usage);
+    const priced = catalog.cost(query, usage);
+    const result = priced.breakdown ? { ...priced, breakdown: roundBreakdown(priced.breakdown) } : priced;
     const resolved = catalog.resolve(query);
     if (!result.breakdown || !resolved) {
       process.stderr.write(

@@ -105,8 +105,8 @@ interface ChoiceAccumulator {
 
 /**
  * Watches a streamed chat completion. When the instrumentation added `include_usage` itself, the
- * usage-only final chunk and the `usage: null` field it makes the API add to every other chunk are
- * kept from the caller, so the caller sees the stream it asked for.
+ * usage-only final chunk is kept from the caller and the `usage: null` field it makes the API add to
+ * every other chunk is cleared to `undefined`, so the caller sees the stream it asked for.
  */
 export class ChatStreamObserver implements StreamObserver<unknown> {
   private readonly provider: string;
@@ -149,7 +149,9 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
     }
     if (this.hideUsage) {
       if (choices.length === 0 && chunk.usage) return false;
-      if (chunk.usage === null) delete chunk.usage;
+      // Set to undefined rather than deleted: `delete` turns every chunk into a slow dictionary-mode
+      // object, for the caller's reads too. The chunk serialises exactly as one without the field.
+      if (chunk.usage === null) chunk.usage = undefined;
     }
     return true;
   }
