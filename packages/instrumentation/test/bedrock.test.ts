@@ -13,6 +13,7 @@ import { defaultCatalog } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { captureDiagWarnings } from './helpers/diag.ts';
 import { decodeMessages, encodeEvent } from '../../../test/providers/eventstream.ts';
 import type { Scenario } from '../../../test/providers/server.ts';
 import { withAttribution } from '../src/attribution.ts';
@@ -325,7 +326,10 @@ describe('BedrockInstrumentation without module hooks and under version drift', 
 
   it('leaves a module of unknown shape alone without throwing', () => {
     const drifted = { BedrockRuntimeClient: class {} };
-    expect(instrumentation.patchModule(drifted)).toBe(drifted);
+    const warnings = captureDiagWarnings(() => expect(instrumentation.patchModule(drifted)).toBe(drifted));
+    expect(warnings).toEqual([
+      '@spendtrace/instrumentation/bedrock @aws-sdk/client-bedrock-runtime: BedrockRuntimeClient.send not found (unsupported SDK shape); calls are not traced',
+    ]);
     expect(instrumentation.patchModule(undefined)).toBeUndefined();
     expect(instrumentation.instrumentClient({ send: 1 })).toBe(false);
   });

@@ -4,6 +4,7 @@ import { GoogleGenAI } from '@google/genai';
 import { defaultCatalog, usageFromGemini } from '@spendtrace/pricing';
 import type { CanonicalUsage } from '@spendtrace/pricing';
 import { describe, expect, it } from 'vitest';
+import { captureDiagWarnings } from './helpers/diag.ts';
 import type { Scenario } from '../../../test/providers/server.ts';
 import { GoogleGenAIInstrumentation } from '../src/google/index.ts';
 import { onlySpan, points } from './helpers.ts';
@@ -309,7 +310,10 @@ describe('GoogleGenAIInstrumentation without module hooks and under version drif
       }
     }
     const drifted = { Models };
-    expect(instrumentation.patchModule(drifted)).toBe(drifted);
+    const warnings = captureDiagWarnings(() => expect(instrumentation.patchModule(drifted)).toBe(drifted));
+    expect(warnings).toEqual([
+      '@spendtrace/instrumentation/google-genai @google/genai: Models methods not found (unsupported SDK shape); calls are not traced',
+    ]);
     expect(new Models().generate()).toBe('untouched');
     expect(instrumentation.patchModule(undefined)).toBeUndefined();
     expect(instrumentation.instrumentClient({})).toBe(false);

@@ -10,6 +10,7 @@ import { OpenAIInstrumentation, openAIProviderName } from '../src/openai/index.t
 import { withAttribution } from '../src/attribution.ts';
 import { instrument } from '../src/instrument.ts';
 import { onlySpan, points } from './helpers.ts';
+import { captureDiagWarnings } from './helpers/diag.ts';
 import { scenario, sendingToTestTelemetry, useProviderServer } from './helpers/provider-server.ts';
 
 const { telemetry, server } = useProviderServer();
@@ -103,7 +104,10 @@ describe('version drift', () => {
     const instrumentation = newInstrumentation();
     const create = () => 'untouched';
     const drifted = { OpenAI: { Chat: { Completions: { prototype: { generate: create } } }, Responses: undefined } };
-    expect(instrumentation.patchModule(drifted)).toBe(drifted);
+    const warnings = captureDiagWarnings(() => expect(instrumentation.patchModule(drifted)).toBe(drifted));
+    expect(warnings).toEqual([
+      '@spendtrace/instrumentation/openai openai: chat.create, responses.create, embeddings.create not found (unsupported SDK shape); those calls are not traced',
+    ]);
     expect(drifted.OpenAI.Chat.Completions.prototype).toEqual({ generate: create });
     expect(() => instrumentation.unpatchModule(drifted)).not.toThrow();
     expect(() => instrumentation.patchModule(undefined)).not.toThrow();

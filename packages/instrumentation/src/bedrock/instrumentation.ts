@@ -37,7 +37,7 @@ import {
 /** Options of {@link BedrockInstrumentation}; the shared spendtrace options apply as documented there. */
 export type BedrockInstrumentationConfig = SpendtraceInstrumentationConfig;
 
-const INSTRUMENTATION_NAME = '@spendtrace/instrumentation-bedrock';
+const INSTRUMENTATION_NAME = '@spendtrace/instrumentation/bedrock';
 const INSTRUMENTATION_VERSION = '0.1.0';
 
 /** The commands traced, by class name, and where their streamed events live in the output. */

@@ -17,7 +17,7 @@ import { embedOutcome, GeminiStreamAccumulator, generateOutcome } from './respon
 /** Options of {@link GoogleGenAIInstrumentation}; the shared spendtrace options apply as documented there. */
 export type GoogleGenAIInstrumentationConfig = SpendtraceInstrumentationConfig;
 
-const INSTRUMENTATION_NAME = '@spendtrace/instrumentation-google-genai';
+const INSTRUMENTATION_NAME = '@spendtrace/instrumentation/google-genai';
 const INSTRUMENTATION_VERSION = '0.1.0';
 
 /**

@@ -52,13 +52,16 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
 
   /** Patches an `openai` module object (e.g. one imported under an alias). Returns it. */
   patchModule<T>(moduleExports: T): T {
+    const missing: string[] = [];
     for (const [kind, proto] of resourcePrototypes(moduleExports)) {
       if (!proto || typeof proto.create !== 'function') {
-        this._diag.warn(`openai: ${kind}.create not found; ${kind} calls are not traced`);
+        missing.push(`${kind}.create`);
         continue;
       }
       if (!isWrapped(proto.create)) this._wrap(proto, 'create', this.wrapper(kind));
     }
+    // One line for whatever is missing, so a drifted SDK announces itself once, not per resource.
+    if (missing.length > 0) this._diag.warn(`openai: ${missing.join(', ')} not found (unsupported SDK shape); those calls are not traced`);
     return moduleExports;
   }
 
