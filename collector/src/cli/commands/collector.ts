@@ -5,10 +5,10 @@
  * Runs the collector until SIGTERM or SIGINT, then drains the queue and the workflow buffer into
  * the exporters and exits 0. Invalid configuration exits 2 naming the key and the reason.
  */
-import { parseArgs } from 'node:util';
 import { loadConfig, type ConfigFlags } from '../../config/load.ts';
 import { ConfigError } from '../../config/parse.ts';
 import { startCollector } from '../../collector.ts';
+import { HELP_OPTION, parseCommandArgs, printError, STORE_OPTIONS, usageError } from '../options.ts';
 
 export const summary = 'run the collector: OTLP in, priced calls and workflow sums into ClickHouse';
 
@@ -23,30 +23,25 @@ const USAGE = `usage: spendtrace collector [options]
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    'collector',
+    argv,
+    {
       options: {
         config: { type: 'string' },
-        'data-dir': { type: 'string' },
+        'data-dir': STORE_OPTIONS['data-dir'],
         'otlp-http-endpoint': { type: 'string' },
-        'clickhouse-url': { type: 'string' },
+        'clickhouse-url': STORE_OPTIONS['clickhouse-url'],
         'metrics-endpoint': { type: 'string' },
         'query-endpoint': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
+        ...HELP_OPTION,
       },
-      strict: true,
       allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`spendtrace collector: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const flags: ConfigFlags = {};
   if (values['data-dir'] !== undefined) flags.dataDir = values['data-dir'];
   if (values['otlp-http-endpoint'] !== undefined) flags.otlpHttpEndpoint = values['otlp-http-endpoint'];
@@ -58,10 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     config = loadConfig({ ...(values.config ? { file: values.config } : {}), flags });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`spendtrace collector: ${err.message}\n`);
-      return 2;
-    }
+    if (err instanceof ConfigError) return usageError('collector', err.message);
     throw err;
   }
 
@@ -72,18 +64,18 @@ export async function run(argv: string[]): Promise<number> {
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
       if (signalled) {
-        process.stderr.write(`spendtrace collector: ${signal} again, exiting without draining\n`);
+        printError('collector', `${signal} again, exiting without draining`);
         process.exit(1);
       }
       signalled = true;
-      process.stderr.write(`spendtrace collector: ${signal}: draining\n`);
+      printError('collector', `${signal}: draining`);
       collector.shutdown().then(
         () => {
-          process.stderr.write('spendtrace collector: stopped\n');
+          printError('collector', 'stopped');
           resolve(0);
         },
         (err: unknown) => {
-          process.stderr.write(`spendtrace collector: shutdown failed: ${(err as Error).message}\n`);
+          printError('collector', `shutdown failed: ${(err as Error).message}`);
           resolve(1);
         },
       );

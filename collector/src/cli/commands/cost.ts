@@ -3,9 +3,9 @@
  * Token counts follow OpenTelemetry semantics: --input is the total input, cache reads and writes
  * included; --output includes --reasoning.
  */
-import { parseArgs } from 'node:util';
 import { defaultCatalog, formatIssue, loadCatalog, priceUsage, PricingConfigError, type CanonicalUsage, type CostBreakdown, type PriceCatalog, type PriceQuery } from '@spendtrace/pricing';
 import { roundUsd } from '../../report/format.ts';
+import { HELP_OPTION, parseCommandArgs, usageError } from '../options.ts';
 
 const USAGE = `usage: spendtrace cost --provider P --model M --input N --output N [options]
 
@@ -94,10 +94,10 @@ function tokens(n: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    'cost',
+    argv,
+    {
       options: {
         provider: { type: 'string' },
         model: { type: 'string' },
@@ -116,20 +116,14 @@ export async function run(argv: string[]): Promise<number> {
         prices: { type: 'string', multiple: true },
         catalog: { type: 'string' },
         json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...HELP_OPTION,
       },
-      strict: true,
       allowPositionals: false,
-    });
-  } catch (err) {
-    process.stderr.write(`spendtrace cost: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   try {
     if (!values.provider || !values.model) throw new UsageError('--provider and --model are required');
     if (values.input === undefined || values.output === undefined) throw new UsageError('--input and --output are required');
@@ -186,14 +180,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${lines.join('\n')}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`spendtrace cost: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof PricingConfigError) {
-      process.stderr.write(`spendtrace cost: invalid price file\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return usageError('cost', err.message);
+    if (err instanceof PricingConfigError) return usageError('cost', `invalid price file\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
     throw err;
   }
 }

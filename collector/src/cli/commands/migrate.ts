@@ -2,11 +2,11 @@
  * `spendtrace migrate`: applies the ClickHouse migrations to the embedded store or a server, or
  * prints them (`--print`, e.g. the cluster variant to review or run with clickhouse-client).
  */
-import { parseArgs } from 'node:util';
 import { migrate, renderMigrationScript } from '@spendtrace/clickhouse';
 import { openStore } from '../../store/open-store.ts';
 import { resolveStoreLocation } from '../../store/read-client.ts';
 import { findRunningCollector } from '../../query-endpoint/advertise.ts';
+import { HELP_OPTION, parseCommandArgs, STORE_OPTIONS, STORE_USAGE, storeOptionsFrom } from '../options.ts';
 
 export const summary = 'create or upgrade the ClickHouse schema (or print it, for a cluster)';
 
@@ -16,9 +16,7 @@ Applies pending migrations (each once; re-running applies nothing) to the embedd
 data directory, or to a ClickHouse server with --clickhouse-url.
 
 options:
-  --data-dir DIR           embedded store location (env SPENDTRACE_DATA_DIR, default ./.spendtrace)
-  --clickhouse-url URL     ClickHouse server instead (env SPENDTRACE_CLICKHOUSE_URL)
-  --database NAME          database (env SPENDTRACE_CLICKHOUSE_DATABASE, default spendtrace)
+${STORE_USAGE}  --database NAME          database (env SPENDTRACE_CLICKHOUSE_DATABASE, default spendtrace)
   --cluster NAME           cluster variant: ON CLUSTER, Replicated and Distributed tables (server only)
   --ttl-days N             keep spans, calls and workflows N days (0 removes the TTL)
   --rollup-ttl-days N      keep the hourly/daily rollups N days (0 removes the TTL)
@@ -26,36 +24,26 @@ options:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    'migrate',
+    argv,
+    {
       options: {
-        'data-dir': { type: 'string' },
-        'clickhouse-url': { type: 'string' },
-        database: { type: 'string' },
+        ...STORE_OPTIONS,
         cluster: { type: 'string' },
         'ttl-days': { type: 'string' },
         'rollup-ttl-days': { type: 'string' },
         print: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...HELP_OPTION,
       },
       allowPositionals: false,
-    }));
-  } catch (err) {
-    process.stderr.write(`spendtrace migrate: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
 
-  const { dataDir, url, database } = resolveStoreLocation({
-    dataDir: values['data-dir'],
-    url: values['clickhouse-url'],
-    database: values.database,
-  });
+  const { dataDir, url, database } = resolveStoreLocation(storeOptionsFrom(values));
   const ttlDays = parseDays('--ttl-days', values['ttl-days']);
   const rollupTtlDays = parseDays('--rollup-ttl-days', values['rollup-ttl-days']);
   const cluster = values.cluster;

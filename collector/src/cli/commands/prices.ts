@@ -2,7 +2,6 @@
  * `spendtrace prices list|show|check`: what the catalog prices, why a model id resolves the way it
  * does, and whether the catalog and the user's override files are valid.
  */
-import { parseArgs } from 'node:util';
 import {
   canonicalProvider,
   describeModifiers,
@@ -17,6 +16,7 @@ import {
   type PriceQuery,
   type ResolvedPrice,
 } from '@spendtrace/pricing';
+import { HELP_OPTION, parseCommandArgs, printError, usageError } from '../options.ts';
 
 const USAGE = `usage: spendtrace prices <list|show|check> [options]
 
@@ -133,7 +133,7 @@ function show(model: string | undefined, values: Values): number {
     if (resolved && (values.provider || resolved.provider === canonicalProvider(provider))) found.push({ query, resolved });
   }
   if (found.length === 0) {
-    process.stderr.write(`spendtrace prices: no catalog entry matches "${model}"${values.provider ? ` for provider ${values.provider}` : ''}; its cost would be unknown\n`);
+    printError('prices', `no catalog entry matches "${model}"${values.provider ? ` for provider ${values.provider}` : ''}; its cost would be unknown`);
     return 3;
   }
   if (values.json) {
@@ -167,10 +167,10 @@ function check(values: Values): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    'prices',
+    argv,
+    {
       options: {
         provider: { type: 'string' },
         prices: { type: 'string', multiple: true },
@@ -180,20 +180,19 @@ export async function run(argv: string[]): Promise<number> {
         region: { type: 'string' },
         'service-tier': { type: 'string' },
         batch: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
+        ...HELP_OPTION,
       },
       allowPositionals: true,
-      strict: true,
-    });
-  } catch (err) {
-    process.stderr.write(`spendtrace prices: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [sub, ...rest] = positionals;
-  if (values.help || !sub) {
+  if (!sub) {
+    // No subcommand: the usage text on stdout, as for --help, but exit 2.
     process.stdout.write(USAGE);
-    return values.help ? 0 : 2;
+    return 2;
   }
   try {
     if (values.at !== undefined && Number.isNaN(Date.parse(values.at))) throw new UsageError(`--at must be an ISO date or time, got "${values.at}"`);
@@ -208,14 +207,8 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`unknown subcommand "${sub}" (list, show, check)`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`spendtrace prices: ${err.message}\n\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof PricingConfigError) {
-      process.stderr.write(`spendtrace prices: invalid price file\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}\n`);
-      return 2;
-    }
+    if (err instanceof UsageError) return usageError('prices', err.message, USAGE);
+    if (err instanceof PricingConfigError) return usageError('prices', `invalid price file\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
     throw err;
   }
 }

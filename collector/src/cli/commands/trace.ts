@@ -2,70 +2,50 @@
  * `spendtrace trace <trace-id>`: one agent workflow run as an indented span tree with model,
  * tokens, cost and share per step, and the workflow's exact totals; `--json` for scripts.
  */
-import { parseArgs } from 'node:util';
 import { openReadClient } from '../../store/read-client.ts';
 import { outputColumns } from '../../report/table.ts';
 import { fetchWorkflowTrace, normalizeTraceId, renderWorkflowTrace } from '../../report/workflow-trace.ts';
+import { HELP_OPTION, parseCommandArgs, printError, STORE_OPTIONS, STORE_USAGE, storeOptionsFrom, TABLE_USAGE, usageError } from '../options.ts';
 
 export const summary = 'show one workflow run (trace) as a tree with cost per step';
 
 const USAGE = `usage: spendtrace trace <trace-id> [options]
 
 options:
-  --json                   machine-readable output
-  --width N                lay the table out for N columns (default: the terminal's width, or 80
-                           when the output is not a terminal)
-  --data-dir DIR           embedded store location (env SPENDTRACE_DATA_DIR, default ./.spendtrace)
-  --clickhouse-url URL     ClickHouse server instead (env SPENDTRACE_CLICKHOUSE_URL)
-  --database NAME          database holding the spendtrace tables (default spendtrace)
+${TABLE_USAGE}${STORE_USAGE}  --database NAME          database holding the spendtrace tables (default spendtrace)
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    'trace',
+    argv,
+    {
       options: {
         json: { type: 'boolean', default: false },
         width: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'clickhouse-url': { type: 'string' },
-        database: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
+        ...STORE_OPTIONS,
+        ...HELP_OPTION,
       },
       allowPositionals: true,
-    });
-  } catch (err) {
-    process.stderr.write(`spendtrace trace: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+    },
+    USAGE,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`spendtrace trace: expected one trace id\n\n${USAGE}`);
-    return 2;
-  }
+  if (positionals.length !== 1) return usageError('trace', 'expected one trace id', USAGE);
   let traceId: string;
   let width: number;
   try {
     traceId = normalizeTraceId(positionals[0] as string);
     width = outputColumns(values.width);
   } catch (err) {
-    process.stderr.write(`spendtrace trace: ${(err as Error).message}\n`);
-    return 2;
+    return usageError('trace', (err as Error).message);
   }
-  const reader = await openReadClient({
-    dataDir: values['data-dir'],
-    url: values['clickhouse-url'],
-    database: values.database,
-  });
+  const reader = await openReadClient(storeOptionsFrom(values));
   try {
     const trace = await fetchWorkflowTrace(reader.client, traceId);
     if (trace.steps.length === 0 && !trace.totals) {
-      process.stderr.write(`spendtrace trace: no spans or calls stored for trace ${traceId}\n`);
+      printError('trace', `no spans or calls stored for trace ${traceId}`);
       return 1;
     }
     process.stdout.write(values.json ? `${JSON.stringify(trace, null, 2)}\n` : renderWorkflowTrace(trace, { width }));
