@@ -1,5 +1,6 @@
 import { open, rename, writeFile, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { Serial } from './serial.ts';
 
 /**
  * Where each batch the consumer exported ends in the queue, persisted before the export.
@@ -12,6 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 export class GroupLog {
   private readonly path: string;
   private handle: FileHandle | null = null;
+  private readonly serial = new Serial();
   private ends: number[] = [];
   private readonly sync: boolean;
 
@@ -42,7 +44,11 @@ export class GroupLog {
     return this.ends;
   }
 
-  async record(end: number): Promise<void> {
+  record(end: number): Promise<void> {
+    return this.serial.run(() => this.recordNow(end));
+  }
+
+  private async recordNow(end: number): Promise<void> {
     if (this.ends.length > 0 && end <= this.ends[this.ends.length - 1]!) return;
     this.ends.push(end);
     this.handle ??= await open(this.path, 'a');
@@ -51,7 +57,11 @@ export class GroupLog {
   }
 
   /** Forgets batches the queue has acknowledged. */
-  async acknowledged(position: number): Promise<void> {
+  acknowledged(position: number): Promise<void> {
+    return this.serial.run(() => this.acknowledgedNow(position));
+  }
+
+  private async acknowledgedNow(position: number): Promise<void> {
     const before = this.ends.length;
     this.ends = this.ends.filter((e) => e > position);
     if (this.ends.length !== before) await this.rewrite();
@@ -65,7 +75,11 @@ export class GroupLog {
     await rename(tmp, this.path);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.serial.run(() => this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     await this.handle?.close();
     this.handle = null;
   }

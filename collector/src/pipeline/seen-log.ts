@@ -1,5 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { Serial } from './serial.ts';
 import { crc32 } from 'node:zlib';
 
 /** Bytes of one key: the 16-byte trace id followed by the 8-byte span id. */
@@ -31,6 +32,7 @@ export class SeenLog {
   private readonly maxEntries: number;
   private readonly sync: boolean;
   private handle: FileHandle | null = null;
+  private readonly serial = new Serial();
   /** Keys in the file, repeats included; triggers compaction. */
   private stored = 0;
   private loaded: string[];
@@ -71,7 +73,11 @@ export class SeenLog {
    * records ending at `position`. Keys of any other shape (a span with malformed ids) are skipped:
    * they stay deduplicated in memory only.
    */
-  async append(keys: readonly string[], position: number): Promise<void> {
+  append(keys: readonly string[], position: number): Promise<void> {
+    return this.serial.run(() => this.appendNow(keys, position));
+  }
+
+  private async appendNow(keys: readonly string[], position: number): Promise<void> {
     if (keys.length === 0) return;
     const frame = Buffer.allocUnsafe(HEADER_BYTES + keys.length * KEY_BYTES);
     let off = HEADER_BYTES;
@@ -117,7 +123,11 @@ export class SeenLog {
     this.stored = stored;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.serial.run(() => this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     await this.handle?.close();
     this.handle = null;
   }

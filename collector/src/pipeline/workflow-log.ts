@@ -1,5 +1,6 @@
 import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { Serial } from './serial.ts';
 
 /** A trace whose workflow rows were exported: how many revisions, and the queue position they cover. */
 export interface ExportedWorkflow {
@@ -21,6 +22,7 @@ export class WorkflowLog {
   private readonly sync: boolean;
   private entries = new Map<string, ExportedWorkflow>();
   private handle: FileHandle | null = null;
+  private readonly serial = new Serial();
 
   private constructor(path: string, sync: boolean) {
     this.path = path;
@@ -50,7 +52,11 @@ export class WorkflowLog {
     return this.entries;
   }
 
-  async record(rows: readonly { traceId: string; revision: number }[], position: number): Promise<void> {
+  record(rows: readonly { traceId: string; revision: number }[], position: number): Promise<void> {
+    return this.serial.run(() => this.recordNow(rows, position));
+  }
+
+  private async recordNow(rows: readonly { traceId: string; revision: number }[], position: number): Promise<void> {
     if (rows.length === 0) return;
     let text = '';
     for (const row of rows) {
@@ -64,7 +70,11 @@ export class WorkflowLog {
   }
 
   /** Forgets traces all of whose counted spans are in acknowledged records (they are never replayed). */
-  async acknowledged(position: number): Promise<void> {
+  acknowledged(position: number): Promise<void> {
+    return this.serial.run(() => this.acknowledgedNow(position));
+  }
+
+  private async acknowledgedNow(position: number): Promise<void> {
     let removed = false;
     for (const [traceId, entry] of this.entries) {
       if (entry.position <= position) {
@@ -85,7 +95,11 @@ export class WorkflowLog {
     await rename(tmp, this.path);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return this.serial.run(() => this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     await this.handle?.close();
     this.handle = null;
   }
