@@ -83,6 +83,11 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     // Exiting lets a supervisor restart the collector; the queue replays what was not exported.
-    collector.failed.catch(() => resolve(1));
+    collector.failed.catch(() => {
+      resolve(1);
+      // Open sockets and the embedded store would keep a failed collector alive, serving nothing;
+      // exit for real once the message is written.
+      setImmediate(() => process.exit(1));
+    });
   });
 }
