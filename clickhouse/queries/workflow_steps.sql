@@ -58,6 +58,6 @@ LEFT JOIN (
   WHERE trace_id = {{text trace_id}}
 ) AS calls ON calls.span_id = tree.span_id
 CROSS JOIN (
-  SELECT sum(cost_usd) AS cost_usd FROM genai_workflows WHERE trace_id = {{text trace_id}}
+  SELECT sum(cost_usd) AS cost_usd FROM genai_workflow_runs WHERE trace_id = {{text trace_id}}
 ) AS totals
 ORDER BY tree.path ASC

@@ -2,7 +2,7 @@
  * @spendtrace/clickhouse — the schema (versioned migrations, single node and cluster) and the
  * runner that applies it.
  */
-export { TABLES, VIEWS, RAW_TABLE_TTL, ROLLUP_TABLE_TTL, type TableName } from './tables.ts';
+export { TABLES, VIEWS, PLAIN_VIEWS, RAW_TABLE_TTL, ROLLUP_TABLE_TTL, type TableName } from './tables.ts';
 export {
   MIGRATIONS_DIR,
   loadMigrations,

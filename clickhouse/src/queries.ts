@@ -49,12 +49,12 @@ export const FILTER_SETS: Readonly<Record<string, Partial<Record<FilterVariable,
     feature: 'feature',
     customer: 'customer_id',
   },
-  /** Per-trace sums of genai_workflows, as aliased by the workflow queries' inner SELECT. */
+  /** The genai_workflow_runs view: per-trace sums of genai_workflows. */
   workflow_runs: {
-    environment: 'wf_environment',
-    service: 'wf_service',
-    feature: 'wf_feature',
-    customer: 'wf_customer',
+    environment: 'environment',
+    service: 'service_name',
+    feature: 'feature',
+    customer: 'customer_id',
   },
 };
 

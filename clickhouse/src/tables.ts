@@ -23,13 +23,21 @@ export const TABLES = {
 
 export type TableName = (typeof TABLES)[keyof typeof TABLES];
 
-/** Materialized views, each writing into the table named in its `TO` clause. */
+/**
+ * Views. The materialized ones each write into the table named in their `TO` clause; the plain
+ * ones (`PLAIN_VIEWS`) store nothing and are read like tables.
+ */
 export const VIEWS = {
   traceIdTs: 'otel_traces_trace_id_ts_mv',
   costsHourly: 'genai_costs_hourly_mv',
   costsDaily: 'genai_costs_daily_mv',
   unknownModels: 'genai_unknown_models_mv',
+  /** One row per workflow run (trace): the exact per-trace totals of genai_workflows, delta rows summed. */
+  workflowRuns: 'genai_workflow_runs',
 } as const;
+
+/** The views in `VIEWS` that are plain (non-materialized) views. */
+export const PLAIN_VIEWS: ReadonlySet<string> = new Set([VIEWS.workflowRuns]);
 
 /**
  * The tables that hold raw data (`ttlDays` applies to them) and the rollups (`rollupTtlDays`),

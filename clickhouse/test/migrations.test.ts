@@ -7,6 +7,7 @@ import {
   TABLES,
   createEmbeddedClient,
   VIEWS,
+  PLAIN_VIEWS,
   loadMigrations,
   migrate,
   renderMigrationScript,
@@ -55,9 +56,9 @@ async function rows<T>(query: string): Promise<T[]> {
 describe('migrate on embedded ClickHouse', () => {
   it('applies every migration once and records it', async () => {
     const first = await migrate(client, { database: 'm1' });
-    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
     const second = await migrate(client, { database: 'm1' });
-    expect(second).toEqual({ applied: [], current: [1, 2, 3, 4, 5, 6] });
+    expect(second).toEqual({ applied: [], current: [1, 2, 3, 4, 5, 6, 7] });
     const recorded = await rows<{ version: number; name: string }>('SELECT version, name FROM m1.spendtrace_migrations ORDER BY version');
     expect(recorded).toEqual([
       { version: 1, name: 'otel_traces' },
@@ -66,6 +67,7 @@ describe('migrate on embedded ClickHouse', () => {
       { version: 4, name: 'genai_cost_rollups' },
       { version: 5, name: 'genai_unknown_models' },
       { version: 6, name: 'rollup_deduplication' },
+      { version: 7, name: 'genai_workflow_runs' },
     ]);
   });
 
@@ -81,6 +83,7 @@ describe('migrate on embedded ClickHouse', () => {
       { name: 'genai_costs_hourly_mv', engine: 'MaterializedView' },
       { name: 'genai_unknown_models', engine: 'AggregatingMergeTree' },
       { name: 'genai_unknown_models_mv', engine: 'MaterializedView' },
+      { name: 'genai_workflow_runs', engine: 'View' },
       { name: 'genai_workflows', engine: 'MergeTree' },
       { name: 'otel_traces', engine: 'MergeTree' },
       { name: 'otel_traces_trace_id_ts', engine: 'AggregatingMergeTree' },
@@ -246,11 +249,18 @@ describe('cluster variant', () => {
   });
 
   it('attaches the materialized views to the shard-local tables', () => {
-    for (const view of Object.values(VIEWS)) {
+    for (const view of Object.values(VIEWS).filter((v) => !PLAIN_VIEWS.has(v))) {
       const statement = statements.find((s) => s.includes(`MATERIALIZED VIEW IF NOT EXISTS \`obs\`.\`${view}\``));
       expect(statement, view).toMatch(/TO `obs`\.`\w+_local`/);
       expect(statement, view).toMatch(/FROM `obs`\.`\w+_local`/);
     }
+  });
+
+  it('reads the Distributed tables from the plain views', () => {
+    expect([...PLAIN_VIEWS]).toEqual([VIEWS.workflowRuns]);
+    const statement = statements.find((s) => s.startsWith(`CREATE VIEW IF NOT EXISTS \`obs\`.\`${VIEWS.workflowRuns}\` ON CLUSTER \`prod_cluster\``));
+    expect(statement).toContain('FROM `obs`.`genai_workflows`\nGROUP BY trace_id');
+    expect(statement).not.toContain('_local');
   });
 
   it('renders the single-node variant from the same sources without cluster syntax', () => {
