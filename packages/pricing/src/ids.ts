@@ -101,32 +101,8 @@ export function normaliseModelId(rawId: string): NormalisedModelId {
   return { candidates, profile };
 }
 
-/** Spellings of provider names seen in the wild (older semconv values, SDK names), by canonical name. */
-const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
-  gemini: 'gcp.gemini',
-  google: 'gcp.gemini',
-  google_genai: 'gcp.gemini',
-  'google.gemini': 'gcp.gemini',
-  vertex_ai: 'gcp.vertex_ai',
-  vertexai: 'gcp.vertex_ai',
-  'google.vertex_ai': 'gcp.vertex_ai',
-  'az.ai.openai': 'azure.ai.openai',
-  azure: 'azure.ai.openai',
-  azure_openai: 'azure.ai.openai',
-  'az.ai.inference': 'azure.ai.inference',
-  bedrock: 'aws.bedrock',
-  aws_bedrock: 'aws.bedrock',
-  'aws-bedrock': 'aws.bedrock',
-  mistral: 'mistral_ai',
-  mistralai: 'mistral_ai',
-  xai: 'x_ai',
-  'x.ai': 'x_ai',
-};
-
-export function canonicalProvider(provider: string): string {
-  const lower = provider.trim().toLowerCase();
-  return PROVIDER_ALIASES[lower] ?? lower;
-}
+/** Provider spellings are resolved by the one table in @spendtrace/semconv. */
+export { canonicalProvider } from '@spendtrace/semconv';
 
 /**
  * Where to look next when a provider's own file has no entry: Vertex AI and the generic Google

@@ -28,3 +28,20 @@ describe('@spendtrace/semconv', () => {
     });
   });
 });
+
+describe('canonicalProvider', () => {
+  it.each([
+    ['x.ai', 'x_ai'],
+    ['aws-bedrock', 'aws.bedrock'],
+    ['amazon-bedrock', 'aws.bedrock'],
+    ['openai.chat', 'openai'],
+    ['anthropic.messages', 'anthropic'],
+    ['Google.Vertex_AI', 'gcp.vertex_ai'],
+    ['azure.ai.openai', 'azure.ai.openai'],
+    ['ibm.watsonx.ai', 'ibm.watsonx.ai'],
+    ['some-new-host', 'some-new-host'],
+    ['  ', ''],
+  ])('maps %j to %j', (raw, expected) => {
+    expect(semconv.canonicalProvider(raw)).toBe(expected);
+  });
+});
