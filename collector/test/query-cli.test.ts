@@ -43,11 +43,11 @@ afterAll(() => {
 describe('spendtrace migrate and query (separate processes)', () => {
   it('migrates an embedded store once', async () => {
     const first = await spendtrace(['migrate', '--data-dir', dataDir]);
-    expect(first).toEqual({ code: 0, stdout: `applied migrations 0001, 0002, 0003, 0004, 0005, 0006 to database spendtrace at ${join(dataDir, 'clickhouse')}\n`, stderr: '' });
+    expect(first).toEqual({ code: 0, stdout: `applied migrations 0001, 0002, 0003, 0004, 0005, 0006, 0007 to database spendtrace at ${join(dataDir, 'clickhouse')}\n`, stderr: '' });
     const again = await spendtrace(['migrate'], { SPENDTRACE_DATA_DIR: dataDir });
     expect(again).toEqual({
       code: 0,
-      stdout: `database spendtrace at ${join(dataDir, 'clickhouse')} is up to date (migrations 0001, 0002, 0003, 0004, 0005, 0006)\n`,
+      stdout: `database spendtrace at ${join(dataDir, 'clickhouse')} is up to date (migrations 0001, 0002, 0003, 0004, 0005, 0006, 0007)\n`,
       stderr: '',
     });
   });
