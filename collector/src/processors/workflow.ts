@@ -75,7 +75,6 @@ class TraceSums {
   /** The processor's batch sequence number when this trace first appeared. */
   readonly firstSequence: number;
   lastActivityMs: number;
-  rootEnded = false;
   root: Span | undefined;
   first = 0n;
   last = 0n;
@@ -112,7 +111,6 @@ class TraceSums {
     this.spans++;
     if (span.parentSpanId === '') {
       this.root = span;
-      this.rootEnded = true;
     }
     const a = span.attributes;
     const operation = readString(a, ATTR_GEN_AI_OPERATION_NAME);
@@ -289,7 +287,7 @@ export class WorkflowProcessor implements Processor {
     const { quietWindowMs, maxWaitMs } = this.options;
     for (const sums of this.open.values()) {
       // Late spans of a flushed trace have no root to wait for: the quiet window alone closes them.
-      const rootDone = sums.rootEnded || this.flushed.has(sums.traceId);
+      const rootDone = sums.root !== undefined || this.flushed.has(sums.traceId);
       if ((rootDone && nowMs - sums.lastActivityMs >= quietWindowMs) || nowMs - sums.firstSeenMs >= maxWaitMs) {
         this.flushTrace(sums, batch);
       }

@@ -4,6 +4,7 @@
  */
 import {
   canonicalProvider,
+  formatNumber,
   describeModifiers,
   describePrices,
   describeTier,
@@ -53,7 +54,7 @@ function table(rows: string[][]): string {
 }
 
 function price(value: number | undefined): string {
-  return value === undefined ? '-' : String(Number(value.toPrecision(12)));
+  return value === undefined ? '-' : formatNumber(value);
 }
 
 function list(values: Values): number {

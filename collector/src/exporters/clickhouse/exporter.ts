@@ -99,7 +99,6 @@ interface Ticket {
 interface PendingTable {
   lines: string[];
   tickets: Ticket[];
-  bytes: number;
 }
 
 interface Chunk {
@@ -152,7 +151,7 @@ export class ClickHouseExporter implements Exporter {
     this.#telemetry = options.telemetry ?? {};
     this.#sleep = options.sleep;
     validateBatch(this.#batch);
-    for (const table of TABLE_ORDER) this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
+    for (const table of TABLE_ORDER) this.#pending.set(table, { lines: [], tickets: [] });
   }
 
   /** Applies pending migrations (unless disabled) so the tables exist before the first insert. */
@@ -206,7 +205,6 @@ export class ClickHouseExporter implements Exporter {
     for (const line of lines) {
       pending.lines.push(line);
       pending.tickets.push(ticket);
-      pending.bytes += line.length + 1;
       this.#pendingBytes += line.length + 1;
     }
     this.#pendingRows += lines.length;
@@ -237,7 +235,7 @@ export class ClickHouseExporter implements Exporter {
         chunks.push({ table, lines: pending.lines.slice(start, end), body: '', token: '', rows: end - start, tickets });
         start = end;
       }
-      this.#pending.set(table, { lines: [], tickets: [], bytes: 0 });
+      this.#pending.set(table, { lines: [], tickets: [] });
     }
     this.#pendingRows = 0;
     this.#pendingBytes = 0;

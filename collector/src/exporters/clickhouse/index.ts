@@ -9,4 +9,4 @@ export {
   type MigrateOnStart,
 } from './exporter.ts';
 export { DEFAULT_RETRY, isRetryableError, backoffDelay, withRetries, type RetryOptions, type RetryHooks } from './retry.ts';
-export { spanRow, callRow, workflowRow, formatDateTime64, attributeToString } from './rows.ts';
+export { spanRow, callRow, workflowRow, attributeToString } from './rows.ts';

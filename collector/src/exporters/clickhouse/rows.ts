@@ -24,14 +24,6 @@ const SPAN_KINDS = [
 ];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-/** "<seconds>.<nanoseconds>" for a Unix time in nanoseconds. */
-export function formatDateTime64(ns: bigint): string {
-  if (ns < 0n) ns = 0n;
-  const seconds = ns / 1_000_000_000n;
-  const fraction = ns % 1_000_000_000n;
-  return `${seconds}.${fraction.toString().padStart(9, '0')}`;
-}
-
 /**
  * An attribute value as the string the contrib ClickHouse exporter stores in its Map(String, String)
  * columns: strings as is, numbers and booleans in decimal/`true`, bytes base64, arrays and maps as JSON.
