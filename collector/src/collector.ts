@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { defaultCatalog, loadCatalog, type PriceCatalog } from '@spendtrace/pricing';
+import { loadCatalog, type PriceCatalog } from '@spendtrace/pricing';
 import type { CollectorConfig } from './config/types.ts';
 import type { Exporter, Processor } from './model.ts';
 import { OtlpHttpReceiver } from './receiver/index.ts';
@@ -58,7 +58,7 @@ export interface RunningCollector {
 
 /** The shipped catalog (loaded once per process by the pricing package), or it with the user's overrides. */
 export async function loadPriceCatalog(overrides: string[]): Promise<PriceCatalog> {
-  return overrides.length === 0 ? defaultCatalog() : loadCatalog({ overrideFiles: overrides });
+  return loadCatalog({ overrideFiles: overrides });
 }
 
 interface BuiltProcessors {

@@ -110,6 +110,13 @@ function throwIfAny(issues: readonly CatalogIssue[]): void {
  * Throws PricingConfigError naming the file, entry and field of every problem.
  */
 export function loadCatalog(options: LoadCatalogOptions = {}): PriceCatalog & { providers(): string[] } {
+  // The shipped catalog alone is the same for every caller: load and index it once per process.
+  const shippedOnly = (options.overrideFiles ?? []).length === 0 && options.catalogDir === undefined && options.lenient !== false;
+  if (shippedOnly) return defaultCatalog();
+  return readAndIndex(options);
+}
+
+function readAndIndex(options: LoadCatalogOptions): PriceCatalog & { providers(): string[] } {
   const shipped = readCatalogDir(options.catalogDir ?? SHIPPED_CATALOG_DIR);
   const overrides: LoadResult = { files: [], issues: [], contents: [] };
   for (const path of options.overrideFiles ?? []) {
@@ -143,6 +150,6 @@ let shippedCatalog: (PriceCatalog & { providers(): string[] }) | undefined;
  * (run `spendtrace prices check` for details) rather than taking every other price down with it.
  */
 export function defaultCatalog(): PriceCatalog & { providers(): string[] } {
-  shippedCatalog ??= loadCatalog();
+  shippedCatalog ??= readAndIndex({});
   return shippedCatalog;
 }

@@ -3,7 +3,7 @@
  * Token counts follow OpenTelemetry semantics: --input is the total input, cache reads and writes
  * included; --output includes --reasoning.
  */
-import { defaultCatalog, formatIssue, loadCatalog, priceUsage, PricingConfigError, type CanonicalUsage, type CostBreakdown, type PriceCatalog, type PriceQuery } from '@spendtrace/pricing';
+import { formatIssue, loadCatalog, priceUsage, PricingConfigError, type CanonicalUsage, type CostBreakdown, type PriceCatalog, type PriceQuery } from '@spendtrace/pricing';
 import { roundUsd } from '../../report/format.ts';
 import { HELP_OPTION, parseCommandArgs, usageError } from '../options.ts';
 
@@ -137,10 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values['service-tier'] !== undefined) query.serviceTier = values['service-tier'];
     if (values.region !== undefined) query.region = values.region;
 
-    const catalog: PriceCatalog =
-      values.prices || values.catalog
-        ? loadCatalog({ overrideFiles: values.prices ?? [], ...(values.catalog ? { catalogDir: values.catalog } : {}) })
-        : defaultCatalog();
+    const catalog: PriceCatalog = loadCatalog({ overrideFiles: values.prices ?? [], ...(values.catalog ? { catalogDir: values.catalog } : {}) });
     const priced = catalog.cost(query, usage);
     const result = priced.breakdown ? { ...priced, breakdown: roundBreakdown(priced.breakdown) } : priced;
     const resolved = catalog.resolve(query);
