@@ -1,7 +1,7 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, PerClient, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { messageOutcome, messagesInput, messagesRequestAttributes, messagesSystem, MessagesStreamObserver } from './messages.ts';
@@ -28,6 +28,7 @@ const INSIDE_CALL: CallGuard = { active: false };
  * come from the usage block.
  */
 export class AnthropicInstrumentation extends GenAIInstrumentationBase<AnthropicInstrumentationConfig> {
+  private readonly clients = new PerClient<ClientFacts>();
   private readonly sdkTracing = new SdkTracingSwitch();
 
   constructor(config: AnthropicInstrumentationConfig = {}) {
@@ -85,12 +86,13 @@ export class AnthropicInstrumentation extends GenAIInstrumentationBase<Anthropic
     const client = resource?._client as { baseURL?: unknown } | undefined;
     if (!this.getConfig().keepSdkSpans) this.sdkTracing.suppress(client);
     const stream = body.stream === true;
+    const { provider, server, region } = this.clients.get(client, clientFacts);
     const call = this.recorder.start({
       operation: GEN_AI_OPERATION.CHAT,
-      provider: anthropicProviderName(client),
+      provider,
       requestModel: stringOrUndefined(body.model),
-      ...serverAttributes(client?.baseURL),
-      region: anthropicRegion(client),
+      ...server,
+      region,
       stream,
       attributes: messagesRequestAttributes(body),
       inputMessages: () => messagesInput(body),
@@ -124,4 +126,14 @@ function messagePrototypes(moduleExports: unknown): [string, Resource | undefine
     ['messages', Messages?.prototype],
     ['beta.messages', Beta?.Messages?.prototype],
   ];
+}
+
+interface ClientFacts {
+  provider: string;
+  server: ReturnType<typeof serverAttributes>;
+  region: ReturnType<typeof anthropicRegion>;
+}
+
+function clientFacts(client: unknown): ClientFacts {
+  return { provider: anthropicProviderName(client), server: serverAttributes((client as { baseURL?: unknown } | undefined)?.baseURL), region: anthropicRegion(client) };
 }

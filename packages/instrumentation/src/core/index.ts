@@ -34,6 +34,7 @@ export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorde
 export { hookAPIPromise, isAsyncIterable, observeStream, StreamAbortedError } from './stream.ts';
 export { isPromiseLike, runInCall, traceAPIPromiseMethod, tracePromiseCall } from './wrap.ts';
 export { sdkModuleDefinition } from './sdk-module.ts';
+export { PerClient } from './per-client.ts';
 export type { ModulePatcher } from './sdk-module.ts';
 export type { CallGuard, PreparedCall, SdkMethod } from './wrap.ts';
 export type { StreamObserver } from './stream.ts';

@@ -1,7 +1,7 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, observeStream, PerClient, reportInstrumentationError, sdkModuleDefinition, serverAttributes, stringOrUndefined, traceAPIPromiseMethod } from '../core/index.ts';
 import type { CallGuard, GenAICallOutcome, GenAICallStart, PreparedCall, SdkMethod, SpendtraceInstrumentationConfig, StreamObserver } from '../core/index.ts';
 import { PACKAGE_VERSION } from '../core/version.ts';
 import { ChatStreamObserver, chatInputMessages, chatOutcome, chatRequestAttributes, chatSystemInstructions } from './chat.ts';
@@ -20,7 +20,6 @@ export interface OpenAIInstrumentationConfig extends SpendtraceInstrumentationCo
 
 type Kind = 'chat' | 'responses' | 'embeddings';
 interface ClientInfo {
-  baseURL?: unknown;
   provider: string;
   server: { serverAddress?: string; serverPort?: number };
 }
@@ -40,7 +39,7 @@ const INSIDE_CALL: CallGuard = { active: false };
  */
 export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstrumentationConfig> {
   /** Provider and server of each client, read once: base URLs do not change after construction. */
-  private readonly clients = new WeakMap<object, ClientInfo>();
+  private readonly clients = new PerClient<ClientInfo>();
 
   constructor(config: OpenAIInstrumentationConfig = {}) {
     super('@spendtrace/instrumentation/openai', PACKAGE_VERSION, config);
@@ -90,14 +89,7 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
   }
 
   private clientInfo(client: unknown): ClientInfo {
-    const baseURL = (client as { baseURL?: unknown } | undefined)?.baseURL;
-    if (!client || typeof client !== 'object') return { provider: openAIProviderName(client), server: serverAttributes(baseURL) };
-    let info = this.clients.get(client);
-    if (info === undefined || info.baseURL !== baseURL) {
-      info = { baseURL, provider: openAIProviderName(client), server: serverAttributes(baseURL) };
-      this.clients.set(client, info);
-    }
-    return info;
+    return this.clients.get(client, (c) => ({ provider: openAIProviderName(c), server: serverAttributes((c as { baseURL?: unknown } | undefined)?.baseURL) }));
   }
 
   private prepare(kind: Kind, resource: Resource, args: unknown[]): PreparedCall | undefined {
