@@ -79,6 +79,8 @@ describe('published packages', () => {
       'package/dist/genai.js',
       'package/dist/index.d.ts',
       'package/dist/index.js',
+      'package/dist/providers.d.ts',
+      'package/dist/providers.js',
       'package/dist/spendtrace.d.ts',
       'package/dist/spendtrace.js',
       'package/package.json',
