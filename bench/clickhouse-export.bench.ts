@@ -7,8 +7,10 @@
  * Baselines, measured in the same run on the same rows, each with the exporter's insert settings:
  *   - raw INSERT of pre-built JSONEachRow text: what chdb costs for these rows in the format the
  *     exporter used to send, with no encoding in JavaScript at all;
- *   - raw INSERT of pre-built TabSeparated text: the same floor for the format it sends now.
- * The pre-built texts are produced by ClickHouse itself from the exported rows, so all three store
+ *   - raw INSERT of pre-built TabSeparated text: the same floor for the text format it sent next;
+ *   - raw INSERT of pre-built Native blocks (ClickHouse's own encoding, LowCardinality columns
+ *     included): the floor for the format it sends now, with no encoding in JavaScript at all.
+ * The pre-built bodies are produced by ClickHouse itself from the exported rows, so all four store
  * identical data. Every contender writes into its own database in every round, so deduplication
  * tokens never turn a repeated insert into a no-op. Prints span+call pairs per second (best of
  * interleaved rounds: on a shared machine interference only slows a round down), ratios to the
@@ -17,7 +19,7 @@
  * Knobs: BENCH_BATCHES (default 3), BENCH_BATCH_SPANS (spans per export call, default 10000),
  * BENCH_ROUNDS (default 3).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -59,25 +61,35 @@ const source = await freshDatabase();
 const seed = createClickHouseExporter({ client, database: source, migrate: false });
 for (const batch of batches) await seed.export(batch);
 await seed.shutdown();
-type Format = 'JSONEachRow' | 'TabSeparated';
+type Format = 'JSONEachRow' | 'TabSeparated' | 'Native';
 const tables = [TABLES.calls, TABLES.traces];
-async function prebuilt(format: Format): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+async function prebuilt(format: Format): Promise<Map<string, Array<string | Buffer>>> {
+  const out = new Map<string, Array<string | Buffer>>();
   for (const table of tables) {
-    const texts: string[] = [];
-    // One text per batch, cut by the seed that tells the batches' trace ids apart.
+    const bodies: Array<string | Buffer> = [];
+    // One body per batch, cut by the seed that tells the batches' trace ids apart.
     for (let i = 0; i < BATCHES; i++) {
       const idColumn = table === TABLES.traces ? 'TraceId' : 'trace_id';
-      const result = await client.query({ query: `SELECT * FROM ${source}.${table} WHERE startsWith(${idColumn}, '${(i + 1).toString(16).padStart(8, '0')}')`, format });
-      texts.push(await result.text());
+      const select = `SELECT * FROM ${source}.${table} WHERE startsWith(${idColumn}, '${(i + 1).toString(16).padStart(8, '0')}')`;
+      if (format === 'Native') {
+        const file = join(dir, `prebuilt-${table}-${i}.native`);
+        await client.command({ query: `${select} INTO OUTFILE '${file}' FORMAT Native` });
+        bodies.push(readFileSync(file));
+      } else {
+        bodies.push(await (await client.query({ query: select, format })).text());
+      }
     }
-    out.set(table, texts);
+    out.set(table, bodies);
   }
   return out;
 }
-const texts: Record<Format, Map<string, string[]>> = { JSONEachRow: await prebuilt('JSONEachRow'), TabSeparated: await prebuilt('TabSeparated') };
+const texts: Record<Format, Map<string, Array<string | Buffer>>> = {
+  JSONEachRow: await prebuilt('JSONEachRow'),
+  TabSeparated: await prebuilt('TabSeparated'),
+  Native: await prebuilt('Native'),
+};
 for (const format of ['JSONEachRow', 'TabSeparated'] as const) {
-  const rows = texts[format].get(TABLES.traces)!.reduce((n, text) => n + text.split('\n').length - 1, 0);
+  const rows = texts[format].get(TABLES.traces)!.reduce((n, text) => n + String(text).split('\n').length - 1, 0);
   if (rows !== PAIRS) throw new Error(`pre-built ${format} text holds ${rows} spans, expected ${PAIRS}`);
 }
 
@@ -114,7 +126,8 @@ function record(started: number): void {
 const contenders = [
   { name: 'baseline raw INSERT, JSONEachRow text', run: () => rawInsert('JSONEachRow'), best: 0 },
   { name: 'raw INSERT, TabSeparated text', run: () => rawInsert('TabSeparated'), best: 0 },
-  { name: 'exporter.export() (encode + insert)', run: exporter, best: 0 },
+  { name: 'raw INSERT, Native (ClickHouse-encoded)', run: () => rawInsert('Native'), best: 0 },
+  { name: 'exporter.export() (Native encode + insert)', run: exporter, best: 0 },
 ];
 for (let round = 0; round < ROUNDS; round++) {
   for (const contender of contenders) {
@@ -140,8 +153,9 @@ console.log(
     batchSpans: BATCH_SPANS,
     baselineJsonEachRowPairsPerSec: Math.round(baseline),
     rawTabSeparatedPairsPerSec: Math.round(contenders[1]!.best),
-    exporterPairsPerSec: Math.round(contenders[2]!.best),
-    exporterVsBaseline: Number((contenders[2]!.best / baseline).toFixed(2)),
+    rawNativePairsPerSec: Math.round(contenders[2]!.best),
+    exporterPairsPerSec: Math.round(contenders[3]!.best),
+    exporterVsBaseline: Number((contenders[3]!.best / baseline).toFixed(2)),
     peakRssMiB,
   }),
 );

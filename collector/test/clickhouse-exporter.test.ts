@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dateTime64 } from '../src/exporters/clickhouse/tsv.ts';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createEmbeddedConnection, migrate } from '@spendtrace/clickhouse';
 import type { GenAICall, PipelineBatch, Span, WorkflowRow } from '../src/model.ts';
@@ -161,14 +160,6 @@ function workflow(overrides: Partial<WorkflowRow> = {}): WorkflowRow {
 }
 
 const batch = (b: Partial<PipelineBatch>): PipelineBatch => ({ spans: [], calls: [], workflows: [], ...b });
-
-describe('row mapping', () => {
-  it('formats DateTime64(9) from nanoseconds without losing precision', () => {
-    expect(dateTime64(1_700_000_000_123_456_789n)).toBe('1700000000.123456789');
-    // Seconds are padded to ten digits: ClickHouse reads a shorter number as a date, not a Unix time.
-    expect(dateTime64(5n)).toBe('0000000000.000000005');
-  });
-});
 
 describe('ClickHouse exporter on embedded ClickHouse', () => {
   it('stores spans, calls and workflows exactly', async () => {

@@ -16,23 +16,25 @@
  *   a stale token swallow later inserts.
  * - `export(batch)` resolves once every row of the batch is committed, and rejects with the
  *   insert's error if a row could not be (non-retryable error, or retries exhausted).
- * - Format: rows are encoded in `export()` straight to TabSeparated lines (./rows.ts) and sent with
- *   an explicit column list. TabSeparated costs ClickHouse less to parse than JSONEachRow and is
- *   smaller; building the lines as strings, without row objects and JSON.stringify, is most of the
- *   exporter's own time (bench/clickhouse-export.bench.ts measures it against raw INSERTs).
+ * - Format: rows are encoded in `export()` into ClickHouse's Native format (./blocks.ts, one block
+ *   per table per export) and sent with an explicit column list. Native is columnar binary: parsing it
+ *   costs ClickHouse a small fraction of any text format (bench/clickhouse-export.bench.ts measures
+ *   both), which matters most for embedded ClickHouse, where that work shares the collector's cores.
+ * - The blocks are the INSERT's body (`FORMAT Native`): to a server over HTTP, to embedded ClickHouse
+ *   through the staging its connection does for binary formats (@spendtrace/clickhouse `embedded.ts`).
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import { migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
 import type { Exporter, PipelineBatch } from '../../model.ts';
-import { CALL_COLUMNS, callRow, SPAN_COLUMNS, SpanEncoder, WORKFLOW_COLUMNS, workflowRow } from './rows.ts';
+import { CALL_COLUMNS, encodeBlock, SPAN_COLUMNS, WORKFLOW_COLUMNS, type Column } from './blocks.ts';
 import { DEFAULT_RETRY, isRetryableError, withRetries, type RetryOptions } from './retry.ts';
 
 export interface BatchOptions {
   /** Rows per INSERT at most; more pending rows start an insert at once. */
   maxRows: number;
-  /** Serialized bytes per INSERT at most (TabSeparated); more pending bytes start an insert at once. */
+  /** Encoded bytes per INSERT at most (Native); more pending bytes start an insert at once. */
   maxBytes: number;
   /** How long rows may wait for more rows before they are inserted (ms). */
   maxDelayMs: number;
@@ -96,17 +98,18 @@ interface Ticket {
   reject(err: unknown): void;
 }
 
-interface PendingTable {
-  lines: string[];
-  tickets: Ticket[];
+/** One Native block of one export's rows for one table. */
+interface Block {
+  bytes: Buffer;
+  rows: number;
+  ticket: Ticket;
 }
 
 interface Chunk {
   table: string;
-  /** The rows, until the chunk's turn to be inserted comes. */
-  lines: string[];
-  /** The INSERT's text and deduplication token, made when its turn comes and kept for its retries. */
-  body: string;
+  /** The blocks, until their insert has finished. */
+  blocks: Buffer[];
+  /** The deduplication token, made when the chunk's turn comes and kept for its retries. */
   token: string;
   rows: number;
   tickets: Set<Ticket>;
@@ -115,15 +118,15 @@ interface Chunk {
 /** Order of inserts within a flush: the cost data first, raw spans last. */
 const TABLE_ORDER = [TABLES.calls, TABLES.workflows, TABLES.traces] as const;
 
-/** The column list of each table's INSERT, in the order the row mappers write the fields. */
+/** The column list of each table's INSERT, in the order the block encoders write the columns. */
 const COLUMNS: Record<string, string> = {
   [TABLES.calls]: columnList(CALL_COLUMNS),
   [TABLES.workflows]: columnList(WORKFLOW_COLUMNS),
   [TABLES.traces]: columnList(SPAN_COLUMNS),
 };
 
-function columnList(columns: readonly string[]): string {
-  return `(${columns.map((c) => `\`${c}\``).join(', ')})`;
+function columnList(columns: readonly Column<never>[]): string {
+  return `(${columns.map((c) => `\`${c.name}\``).join(', ')})`;
 }
 
 export class ClickHouseExporter implements Exporter {
@@ -135,7 +138,7 @@ export class ClickHouseExporter implements Exporter {
   readonly #migrate: false | MigrateOnStart;
   readonly #telemetry: ExporterTelemetry;
   readonly #sleep: ((ms: number) => Promise<void>) | undefined;
-  readonly #pending = new Map<string, PendingTable>();
+  readonly #pending = new Map<string, Block[]>();
   #pendingRows = 0;
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -151,7 +154,7 @@ export class ClickHouseExporter implements Exporter {
     this.#telemetry = options.telemetry ?? {};
     this.#sleep = options.sleep;
     validateBatch(this.#batch);
-    for (const table of TABLE_ORDER) this.#pending.set(table, { lines: [], tickets: [] });
+    for (const table of TABLE_ORDER) this.#pending.set(table, []);
   }
 
   /** Applies pending migrations (unless disabled) so the tables exist before the first insert. */
@@ -166,11 +169,10 @@ export class ClickHouseExporter implements Exporter {
     if (rows === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { chunks: 0, settled: false, resolve, reject };
-      // Serializing here (not at flush time) lets the byte limit see real sizes.
-      this.#enqueue(TABLES.calls, batch.calls.map(callRow), ticket);
-      this.#enqueue(TABLES.workflows, batch.workflows.map(workflowRow), ticket);
-      const spans = new SpanEncoder();
-      this.#enqueue(TABLES.traces, batch.spans.map((span) => spans.row(span)), ticket);
+      // Encoding here (not at flush time) lets the byte limit see real sizes.
+      this.#enqueue(TABLES.calls, CALL_COLUMNS, batch.calls, ticket);
+      this.#enqueue(TABLES.workflows, WORKFLOW_COLUMNS, batch.workflows, ticket);
+      this.#enqueue(TABLES.traces, SPAN_COLUMNS, batch.spans, ticket);
       if (this.#pendingRows >= this.#batch.maxRows || this.#pendingBytes >= this.#batch.maxBytes) {
         void this.flush();
       } else if (this.#timer === undefined) {
@@ -199,43 +201,51 @@ export class ClickHouseExporter implements Exporter {
     await this.#flushChain;
   }
 
-  #enqueue(table: string, lines: string[], ticket: Ticket): void {
-    if (lines.length === 0) return;
-    const pending = this.#pending.get(table)!;
-    for (const line of lines) {
-      pending.lines.push(line);
-      pending.tickets.push(ticket);
-      this.#pendingBytes += line.length + 1;
+  #enqueue<Row>(table: string, columns: readonly Column<Row>[], rows: readonly Row[], ticket: Ticket): void {
+    for (let from = 0; from < rows.length; from += this.#batch.maxRows) {
+      this.#enqueueBlock(table, columns, rows, from, Math.min(rows.length, from + this.#batch.maxRows), ticket);
     }
-    this.#pendingRows += lines.length;
   }
 
-  /** Cuts everything pending into INSERT-sized chunks, recording which exports each one carries. */
+  /**
+   * Encodes rows `from`..`to` as one block, halved until it fits `maxBytes` (a single row always
+   * fits), so every chunk can honour both limits.
+   */
+  #enqueueBlock<Row>(table: string, columns: readonly Column<Row>[], rows: readonly Row[], from: number, to: number, ticket: Ticket): void {
+    const bytes = encodeBlock(columns, rows, from, to);
+    if (bytes.length > this.#batch.maxBytes && to - from > 1) {
+      const middle = from + Math.ceil((to - from) / 2);
+      this.#enqueueBlock(table, columns, rows, from, middle, ticket);
+      this.#enqueueBlock(table, columns, rows, middle, to, ticket);
+      return;
+    }
+    this.#pending.get(table)!.push({ bytes, rows: to - from, ticket });
+    this.#pendingBytes += bytes.length;
+    this.#pendingRows += to - from;
+  }
+
+  /** Groups everything pending into INSERT-sized chunks, recording which exports each one carries. */
   #takeChunks(): Chunk[] {
     const chunks: Chunk[] = [];
     for (const table of TABLE_ORDER) {
       const pending = this.#pending.get(table)!;
-      if (pending.lines.length === 0) continue;
-      let start = 0;
-      while (start < pending.lines.length) {
-        let end = start;
-        let bytes = 0;
-        const tickets = new Set<Ticket>();
-        let last: Ticket | undefined;
-        while (end < pending.lines.length && end - start < this.#batch.maxRows) {
-          const size = pending.lines[end]!.length + 1;
-          if (end > start && bytes + size > this.#batch.maxBytes) break;
-          bytes += size;
-          // An export's rows are contiguous: one Set insertion per export, not per row.
-          const ticket = pending.tickets[end]!;
-          if (ticket !== last) tickets.add((last = ticket));
-          end++;
+      let chunk: Chunk | undefined;
+      let bytes = 0;
+      for (const block of pending) {
+        if (chunk === undefined || chunk.rows + block.rows > this.#batch.maxRows || bytes + block.bytes.length > this.#batch.maxBytes) {
+          chunk = { table, blocks: [], token: '', rows: 0, tickets: new Set() };
+          chunks.push(chunk);
+          bytes = 0;
         }
-        for (const ticket of tickets) ticket.chunks++;
-        chunks.push({ table, lines: pending.lines.slice(start, end), body: '', token: '', rows: end - start, tickets });
-        start = end;
+        chunk.blocks.push(block.bytes);
+        chunk.rows += block.rows;
+        bytes += block.bytes.length;
+        if (!chunk.tickets.has(block.ticket)) {
+          chunk.tickets.add(block.ticket);
+          block.ticket.chunks++;
+        }
       }
-      this.#pending.set(table, { lines: [], tickets: [] });
+      this.#pending.set(table, []);
     }
     this.#pendingRows = 0;
     this.#pendingBytes = 0;
@@ -244,21 +254,17 @@ export class ClickHouseExporter implements Exporter {
 
   async #insertChunks(chunks: Chunk[]): Promise<void> {
     for (const chunk of chunks) {
-      // Joined only now, so a flush holds one INSERT text at a time besides the rows. The trailing ''
-      // gives the text its final line feed inside the join: appending one afterwards would make a
-      // rope that hashing and the insert would each flatten (copy) again.
       try {
-        chunk.lines.push('');
-        chunk.body = chunk.lines.join('\n');
-        chunk.lines = [];
-        chunk.token = createHash('sha256').update(chunk.table).update('\n').update(chunk.body).digest('hex');
+        const hash = createHash('sha256').update(chunk.table).update('\n');
+        for (const block of chunk.blocks) hash.update(block);
+        chunk.token = hash.digest('hex');
         await withRetries(() => this.#insert(chunk), this.#retry, {
           onRetry: (attempt, error, delayMs) => this.#telemetry.onRetry?.(chunk.table, attempt, error, delayMs),
           ...(this.#sleep ? { sleep: this.#sleep } : {}),
         });
         this.#telemetry.onRowsExported?.(chunk.table, chunk.rows);
-        // Committed: the text need not stay in memory while the flush's later chunks are inserted.
-        chunk.body = '';
+        // Committed: the rows need not stay in memory while the flush's later chunks are inserted.
+        chunk.blocks = [];
         for (const ticket of chunk.tickets) {
           if (--ticket.chunks === 0 && !ticket.settled) {
             ticket.settled = true;
@@ -267,7 +273,7 @@ export class ClickHouseExporter implements Exporter {
         }
       } catch (err) {
         this.#telemetry.onFailed?.(chunk.table, chunk.rows, err);
-        chunk.body = '';
+        chunk.blocks = [];
         const error = new ClickHouseExportError(chunk.table, chunk.rows, isRetryableError(err), err);
         for (const ticket of chunk.tickets) {
           ticket.chunks--;
@@ -282,8 +288,8 @@ export class ClickHouseExporter implements Exporter {
 
   async #insert(chunk: Chunk): Promise<void> {
     const result = await this.#client.exec({
-      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${chunk.token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT TabSeparated`,
-      values: Readable.from([chunk.body]),
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${chunk.token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT Native`,
+      values: Readable.from(chunk.blocks),
     });
     // Over HTTP the response body must be read for the socket to be reused.
     await drainStream(result.stream);

@@ -1,72 +1,141 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createEmbeddedConnection, migrate } from '@spendtrace/clickhouse';
 import type { GenAICall, Span, WorkflowRow } from '../src/model.ts';
-import { createClickHouseExporter } from '../src/exporters/clickhouse/index.ts';
-import { attributesMap, callRow, spanRow } from '../src/exporters/clickhouse/rows.ts';
-import { dateTime64, flat, float64, quotedString, stringArray, tsvString, uint64 } from '../src/exporters/clickhouse/tsv.ts';
+import { CALL_COLUMNS, createClickHouseExporter, encodeBlock, LowCardinalityWriter, NativeWriter, SPAN_COLUMNS, WORKFLOW_COLUMNS } from '../src/exporters/clickhouse/index.ts';
 
-/** Every character the TabSeparated encoders must escape, with quotes and multi-byte UTF-8 around them. */
+/** Every character a text format would have to escape, with quotes and multi-byte UTF-8 around them. */
 const NASTY = "tab\there\nnew line\r\\back\\slash 'single' \"double\" nul\0 ünïcødé 日本語 🚀 {'a':'b'} [1,2] \\N";
 
-describe('TabSeparated value encoders', () => {
-  it('escapes backslash, tab, line feed, carriage return and NUL in a field, and nothing else', () => {
-    expect(tsvString('plain value')).toBe('plain value');
-    expect(tsvString('a\tb\nc\\d\re\0f')).toBe('a\\tb\\nc\\\\d\\re\\0f');
-    expect(tsvString("it's \"quoted\" 🚀 日本")).toBe("it's \"quoted\" 🚀 日本");
-    expect(tsvString('\\N')).toBe('\\\\N');
-    expect(tsvString('')).toBe('');
-  });
+/** ClickHouse's own Native encoding of `select` (one row), to compare our bytes with. */
+async function clickhouseNative(select: string): Promise<Buffer> {
+  const file = join(dir, `expected-${Math.random().toString(36).slice(2)}.native`);
+  await client.command({ query: `${select} INTO OUTFILE '${file}' FORMAT Native` });
+  return readFileSync(file);
+}
 
-  it('single-quotes strings inside arrays and maps, escaping the quote too', () => {
-    expect(quotedString('plain')).toBe("'plain'");
-    expect(quotedString("it's")).toBe("'it\\'s'");
-    expect(quotedString('a\tb\nc\\d\re\0f')).toBe("'a\\tb\\nc\\\\d\\re\\0f'");
-    expect(quotedString('')).toBe("''");
-    expect(quotedString('ünï 🚀')).toBe("'ünï 🚀'");
-  });
-
-  it('writes arrays and maps, empty ones included', () => {
-    expect(stringArray([])).toBe('[]');
-    expect(stringArray(['stop', "it's"])).toBe("['stop','it\\'s']");
-    expect(attributesMap({})).toBe('{}');
-    expect(attributesMap({ 'k\t': "v'", n: 42, b: true, big: 9_007_199_254_740_993n, arr: ['x', 1], raw: new Uint8Array([1, 2, 3]) })).toBe(
-      "{'k\\t':'v\\'','n':'42','b':'true','big':'9007199254740993','arr':'[\"x\",1]','raw':'AQID'}",
+describe('Native writer', () => {
+  it('writes every column type byte for byte as ClickHouse does', async () => {
+    const w = new NativeWriter(16);
+    w.block(10, 1);
+    w.column('t', 'DateTime64(9)');
+    w.dateTime64(1_700_000_000_123_456_789n);
+    w.column('s', 'String');
+    w.string(NASTY);
+    w.column('long', 'String');
+    w.string('é'.repeat(300));
+    w.column('m', 'Map(String, String)');
+    w.uint64(2);
+    w.string('k');
+    w.string('k2');
+    w.string('v');
+    w.string('');
+    w.column('am', 'Array(Map(String, String))');
+    w.uint64(2);
+    w.uint64(1);
+    w.uint64(1);
+    w.string('x');
+    w.string('y');
+    w.column('b', 'Bool');
+    w.bool(true);
+    w.column('u', 'UInt64');
+    w.uint64(18_446_744_073_709_551_615n);
+    w.column('n', 'UInt64');
+    w.uint64(9_007_199_254_740_991);
+    w.column('u32', 'UInt32');
+    w.uint32(4_000_000_000);
+    w.column('f', 'Float64');
+    w.float64(0.00575);
+    const literal = `'${NASTY.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+    expect(w.bytes()).toEqual(
+      await clickhouseNative(
+        `SELECT fromUnixTimestamp64Nano(toInt64(1700000000123456789)) AS t, ${literal} AS s, repeat('é', 300) AS long, map('k', 'v', 'k2', '') AS m, [map('x', 'y'), map()]::Array(Map(String, String)) AS am, true AS b, toUInt64('18446744073709551615') AS u, toUInt64(9007199254740991) AS n, toUInt32(4000000000) AS u32, 0.00575::Float64 AS f`,
+      ),
     );
   });
 
-  it('writes DateTime64(9) from bigint nanoseconds with 10-digit seconds', () => {
-    expect(dateTime64(1_700_000_000_123_456_789n)).toBe('1700000000.123456789');
-    expect(dateTime64(1_700_000_000_000_000_000n)).toBe('1700000000.000000000');
-    expect(dateTime64(5n)).toBe('0000000000.000000005');
-    expect(dateTime64(999_999_999_999_999_999n)).toBe('0999999999.999999999');
-    expect(dateTime64(0n)).toBe('0000000000.000000000');
-    expect(dateTime64(-1n)).toBe('0000000000.000000000');
+  it('writes LowCardinality columns, alone, in arrays and as map keys, byte for byte as ClickHouse does', async () => {
+    const w = new NativeWriter(16);
+    w.block(4, 3);
+    w.column('s', 'LowCardinality(String)');
+    LowCardinalityWriter.writeVersion(w);
+    const s = new LowCardinalityWriter();
+    for (const value of ['x', '', 'x']) s.add(value);
+    s.writeTo(w);
+    w.column('a', 'Array(LowCardinality(String))');
+    LowCardinalityWriter.writeVersion(w);
+    for (const offset of [2, 2, 3]) w.uint64(offset);
+    const a = new LowCardinalityWriter();
+    for (const value of ['a', 'b', 'a']) a.add(value);
+    a.writeTo(w);
+    w.column('e', 'Array(LowCardinality(String))');
+    LowCardinalityWriter.writeVersion(w);
+    for (const offset of [0, 0, 0]) w.uint64(offset);
+    new LowCardinalityWriter().writeTo(w);
+    w.column('m', 'Map(LowCardinality(String), String)');
+    LowCardinalityWriter.writeVersion(w);
+    for (const offset of [2, 2, 3]) w.uint64(offset);
+    const keys = new LowCardinalityWriter();
+    for (const key of ['k', 'k2', 'k']) keys.add(key);
+    keys.writeTo(w);
+    for (const value of ['v', '', 'z']) w.string(value);
+    expect(w.bytes()).toEqual(
+      await clickhouseNative(
+        "SELECT s::LowCardinality(String) AS s, a::Array(LowCardinality(String)) AS a, []::Array(LowCardinality(String)) AS e, m::Map(LowCardinality(String), String) AS m FROM (SELECT arrayJoin([('x', ['a', 'b'], map('k', 'v', 'k2', '')), ('', [], map()), ('x', ['a'], map('k', 'z'))]) AS r, r.1 AS s, r.2 AS a, r.3 AS m)",
+      ),
+    );
   });
 
-  it('writes UInt64 from exact digits and Float64 without NaN or infinities', () => {
-    expect(uint64(18_446_744_073_709_551_615n)).toBe('18446744073709551615');
-    expect(uint64(1200)).toBe('1200');
-    expect(uint64(3.7)).toBe('3');
-    expect(uint64(1e21)).toBe('1000000000000000000000');
-    expect(uint64(-1)).toBe('0');
-    expect(uint64(-1n)).toBe('0');
-    expect(uint64(Number.NaN)).toBe('0');
-    expect(uint64(Number.POSITIVE_INFINITY)).toBe('0');
-    expect(float64(0.00575)).toBe('0.00575');
-    expect(float64(1e-7)).toBe('1e-7');
-    expect(float64(Number.NaN)).toBe('0');
-    expect(float64(Number.NEGATIVE_INFINITY)).toBe('0');
+  it('indexes a LowCardinality column with the narrowest integer for its key count', async () => {
+    const values = Array.from({ length: 300 }, (_, i) => `v${i}`);
+    const w = new NativeWriter(16);
+    w.block(1, values.length);
+    w.column('s', 'LowCardinality(String)');
+    LowCardinalityWriter.writeVersion(w);
+    const s = new LowCardinalityWriter();
+    for (const value of values) s.add(value);
+    s.writeTo(w);
+    expect(w.bytes()).toEqual(await clickhouseNative("SELECT concat('v', toString(number))::LowCardinality(String) AS s FROM numbers(300)"));
   });
 
-  it('keeps a row on one line whatever its values hold', () => {
-    const line = callRow(call({ feature: NASTY, finishReasons: [NASTY] }));
-    expect(line.includes('\n')).toBe(false);
-    expect(line.split('\t')).toHaveLength(42);
-    expect(flat(line)).toBe(line);
+  it('declares every column with the type it has in the table', async () => {
+    for (const [table, columns] of [['otel_traces', SPAN_COLUMNS], ['genai_calls', CALL_COLUMNS], ['genai_workflows', WORKFLOW_COLUMNS]] as const) {
+      const names = columns.map((c) => `'${c.name}'`).join(',');
+      const types = await rows<{ name: string; type: string }>(`SELECT name, type FROM system.columns WHERE database = 't1' AND table = '${table}' AND name IN (${names})`);
+      const byName = new Map(types.map((t) => [t.name, t.type]));
+      expect(columns.map((c) => [c.name, c.type])).toEqual(columns.map((c) => [c.name, byName.get(c.name)]));
+    }
+  });
+
+  it('clamps values the columns cannot hold instead of writing garbage', () => {
+    const w = new NativeWriter(8);
+    w.uint64(-1);
+    w.uint64(-1n);
+    w.uint64(Number.NaN);
+    w.uint64(Number.POSITIVE_INFINITY);
+    w.uint64(3.7);
+    w.uint64(1e21);
+    w.uint32(-5);
+    w.uint32(2 ** 40);
+    w.float64(Number.NaN);
+    w.float64(Number.NEGATIVE_INFINITY);
+    w.dateTime64(-1n);
+    const b = w.bytes();
+    expect([0, 8, 16, 24, 32, 40].map((o) => b.readBigUInt64LE(o))).toEqual([0n, 0n, 0n, 0n, 3n, BigInt.asUintN(64, 10n ** 21n)]);
+    expect([b.readUInt32LE(48), b.readUInt32LE(52)]).toEqual([0, 4_294_967_295]);
+    expect([b.readDoubleLE(56), b.readDoubleLE(64), b.readBigInt64LE(72)]).toEqual([0, 0, 0n]);
+    expect(b.length).toBe(80);
+  });
+
+  it('encodes a span the same whether its resource is shared with other spans or its own', () => {
+    const attributes = { [NASTY]: NASTY, 'gen_ai.usage.input_tokens': 12n };
+    const shared = [span({ spanId: 's1', attributes }), span({ spanId: 's2', attributes })];
+    const separate = shared.map((s) => ({ ...s, resource: { ...s.resource, attributes: { ...s.resource.attributes } } }));
+    expect(encodeBlock(SPAN_COLUMNS, shared)).toEqual(encodeBlock(SPAN_COLUMNS, separate));
+    expect(encodeBlock(SPAN_COLUMNS, shared, 1, 2)).toEqual(encodeBlock(SPAN_COLUMNS, [shared[1]!]));
   });
 });
 
@@ -74,7 +143,7 @@ let dir: string;
 let client: ClickHouseClient;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'spendtrace-exporter-tsv-'));
+  dir = mkdtempSync(join(tmpdir(), 'spendtrace-exporter-native-'));
   client = createClient({ connection: createEmbeddedConnection(dir) });
   for (const database of ['t1', 't2']) await migrate(client, { database });
 });
@@ -199,8 +268,8 @@ function workflow(overrides: Partial<WorkflowRow> = {}): WorkflowRow {
   };
 }
 
-describe('TabSeparated rows through embedded ClickHouse', () => {
-  it('stores every string exactly, escapes, unicode, huge and empty values, empty arrays and maps included', async () => {
+describe('Native blocks through embedded ClickHouse', () => {
+  it('stores every string exactly, control characters, unicode, huge and empty values, empty arrays and maps included', async () => {
     const exporter = createClickHouseExporter({ client, database: 't1', migrate: false });
     const bare = span({ spanId: 'b7ad6b7169203332', attributes: {}, events: [], links: [], resource: { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' } });
     await exporter.export({ spans: [span(), bare], calls: [call()], workflows: [workflow()] });
@@ -311,6 +380,7 @@ describe('TabSeparated rows through embedded ClickHouse', () => {
       exporter.export({ spans: [span({ spanId: 's1' })], calls: [call({ spanId: 'c3' })], workflows: [] }),
     ]);
     await exporter.shutdown();
+    // Each export's rows are one block, halved until it fits the byte limit: one row per INSERT.
     expect(committed).toEqual([
       ['genai_calls', 1],
       ['genai_calls', 1],
@@ -320,10 +390,5 @@ describe('TabSeparated rows through embedded ClickHouse', () => {
     expect(await rows('SELECT span_id FROM t2.genai_calls ORDER BY span_id')).toEqual(ids.map((span_id) => ({ span_id })));
     expect(await rows('SELECT sum(calls) AS calls FROM t2.genai_costs_hourly')).toEqual([{ calls: 3 }]);
     expect(await rows('SELECT SpanId FROM t2.otel_traces')).toEqual([{ SpanId: 's1' }]);
-  });
-
-  it('encodes a span the same through a batch encoder and alone', () => {
-    expect(spanRow(span())).toBe(spanRow(span()));
-    expect(spanRow(span()).split('\t')).toHaveLength(22);
   });
 });
