@@ -6,20 +6,20 @@ import {
   ATTR_GEN_AI_REQUEST_TOP_K,
   ATTR_GEN_AI_REQUEST_TOP_P,
 } from '@spendtrace/semconv';
-import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, numberOrUndefined, setDefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
 
 type Params = Record<string, unknown>;
 type Block = { type?: unknown; text?: unknown; id?: unknown; name?: unknown; input?: unknown; tool_use_id?: unknown; content?: unknown };
 
 export function messagesRequestAttributes(params: Params): Record<string, AttributeValue | undefined> {
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(params.max_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(params.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(params.top_p),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: numberOrUndefined(params.top_k),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(params.stop_sequences),
-  };
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, numberOrUndefined(params.max_tokens));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, numberOrUndefined(params.temperature));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, numberOrUndefined(params.top_p));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_K, numberOrUndefined(params.top_k));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, stringArrayOrUndefined(params.stop_sequences));
+  return attributes;
 }
 
 /** Content blocks as GenAI convention parts. */

@@ -12,7 +12,7 @@ import {
   ATTR_GEN_AI_REQUEST_TOP_K,
   ATTR_GEN_AI_REQUEST_TOP_P,
 } from '@spendtrace/semconv';
-import { canonicalUsage, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, numberOrUndefined, setDefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
 
 interface ConverseInputLike {
@@ -27,14 +27,14 @@ interface ConverseInputLike {
 export function converseRequestAttributes(input: unknown): Record<string, AttributeValue | undefined> {
   const i = (input ?? {}) as ConverseInputLike;
   const extra = i.additionalModelRequestFields;
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(i.inferenceConfig?.maxTokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(i.inferenceConfig?.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(i.inferenceConfig?.topP),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: numberOrUndefined(extra?.top_k) ?? numberOrUndefined(extra?.topK),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(i.inferenceConfig?.stopSequences),
-    [ATTR_AWS_BEDROCK_GUARDRAIL_ID]: stringOrUndefined(i.guardrailConfig?.guardrailIdentifier),
-  };
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, numberOrUndefined(i.inferenceConfig?.maxTokens));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, numberOrUndefined(i.inferenceConfig?.temperature));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, numberOrUndefined(i.inferenceConfig?.topP));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_K, numberOrUndefined(extra?.top_k) ?? numberOrUndefined(extra?.topK));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, stringArrayOrUndefined(i.inferenceConfig?.stopSequences));
+  setDefined(attributes, ATTR_AWS_BEDROCK_GUARDRAIL_ID, stringOrUndefined(i.guardrailConfig?.guardrailIdentifier));
+  return attributes;
 }
 
 // ---- content, recorded only when capture is on ----

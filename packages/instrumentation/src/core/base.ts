@@ -1,3 +1,4 @@
+import type { AttributeValue } from '@opentelemetry/api';
 import { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { SpendtraceInstrumentationConfig } from './config.ts';
 import { GenAIRecorder } from './recorder.ts';
@@ -50,6 +51,16 @@ export function serverAttributes(baseURL: unknown): { serverAddress?: string; se
   } catch {
     return {};
   }
+}
+
+/**
+ * Sets `key` on `target` when `value` is defined. Attribute objects are built by assignment with
+ * this rather than as literals with computed keys (`{ [ATTR_X]: value }`): V8 builds such a
+ * literal through a slow runtime path, about 60 ns a key, a microsecond per call for a chat
+ * request's ten attributes against a few nanoseconds for the assignments.
+ */
+export function setDefined(target: Record<string, AttributeValue | undefined>, key: string, value: AttributeValue | undefined): void {
+  if (value !== undefined) target[key] = value;
 }
 
 /** Finite numbers only: SDK params are user input and may hold anything. */

@@ -28,7 +28,7 @@
  */
 export type { SpendtraceInstrumentationConfig } from './config.ts';
 export { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.ts';
-export { choiceCountOrUndefined, GenAIInstrumentationBase, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
+export { choiceCountOrUndefined, GenAIInstrumentationBase, numberOrUndefined, serverAttributes, setDefined, stringArrayOrUndefined, stringOrUndefined } from './base.ts';
 export { GenAICall, GenAIRecorder, GenAIResponseError, errorTypeOf, reportInstrumentationError, setCostAttributes, setUsageAttributes } from './recorder.ts';
 export type { GenAICallOutcome, GenAICallStart, RecorderSource } from './recorder.ts';
 export { hookAPIPromise, isAsyncIterable, observeStream, StreamAbortedError } from './stream.ts';

@@ -1,7 +1,14 @@
 import { ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
 import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
   ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
   DURATION_BUCKETS,
   GEN_AI_TOKEN_TYPE,
   METRIC_COST,
@@ -16,6 +23,18 @@ export interface MetricLabels {
   base: Attributes;
   input: Attributes;
   output: Attributes;
+}
+
+interface LabelParts {
+  operation: string;
+  provider: string;
+  requestModel: string | undefined;
+  responseModel: string | undefined;
+  serverAddress: string | undefined;
+  serverPort: number | undefined;
+  errorType: string | undefined;
+  attribution: Attributes;
+  labels: MetricLabels;
 }
 
 /** Label sets are few (bounded by design: models, servers, allowlisted attribution), so they are kept. */
@@ -54,16 +73,49 @@ export class GenAIMetrics {
   }
 
   private readonly labelSets = new Map<string, MetricLabels>();
+  /** The label set of the previous call: consecutive calls mostly share one, and comparing its parts is cheaper than building a key. */
+  private last: LabelParts | undefined;
 
   /**
-   * The label objects for `key`, built once by `build` and then reused: every call would otherwise
-   * allocate three objects for the same few label sets. The SDK does not modify attributes it is given.
+   * The label objects for one combination of label values, built once and then reused: every call
+   * would otherwise allocate three objects for the same few label sets. The SDK does not modify
+   * attributes it is given. `attribution` must be a shared object (see `metricAttributionAttributes`).
    */
-  labels(key: string, build: () => Attributes): MetricLabels {
+  labels(
+    operation: string,
+    provider: string,
+    requestModel: string | undefined,
+    responseModel: string | undefined,
+    serverAddress: string | undefined,
+    serverPort: number | undefined,
+    errorType: string | undefined,
+    attribution: Attributes,
+  ): MetricLabels {
+    const last = this.last;
+    if (
+      last !== undefined &&
+      last.requestModel === requestModel &&
+      last.responseModel === responseModel &&
+      last.operation === operation &&
+      last.provider === provider &&
+      last.serverAddress === serverAddress &&
+      last.serverPort === serverPort &&
+      last.errorType === errorType &&
+      last.attribution === attribution
+    ) {
+      return last.labels;
+    }
+    let key = `${operation}\0${provider}\0${requestModel}\0${responseModel}\0${serverAddress}\0${serverPort}\0${errorType}`;
+    for (const attribute in attribution) key += `\0${attribute}=${String(attribution[attribute])}`;
     let set = this.labelSets.get(key);
     if (set === undefined) {
       if (this.labelSets.size >= MAX_LABEL_SETS) this.labelSets.clear();
-      const base = build();
+      const base: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: operation, [ATTR_GEN_AI_PROVIDER_NAME]: provider, ...attribution };
+      if (requestModel !== undefined) base[ATTR_GEN_AI_REQUEST_MODEL] = requestModel;
+      if (responseModel !== undefined) base[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
+      if (serverAddress !== undefined) base[ATTR_SERVER_ADDRESS] = serverAddress;
+      if (serverPort !== undefined) base[ATTR_SERVER_PORT] = serverPort;
+      if (errorType !== undefined) base[ATTR_ERROR_TYPE] = errorType;
       set = {
         base,
         input: { ...base, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE.INPUT },
@@ -71,6 +123,7 @@ export class GenAIMetrics {
       };
       this.labelSets.set(key, set);
     }
+    this.last = { operation, provider, requestModel, responseModel, serverAddress, serverPort, errorType, attribution, labels: set };
     return set;
   }
 

@@ -272,19 +272,8 @@ export class GenAICall {
     const config = this.recorder.config();
     const metricAttribution = metricAttributionAttributes(this.attribution, config.metricAttributionKeys ?? DEFAULT_METRIC_ATTRIBUTION_KEYS);
     const spec = this.spec;
-    const responseModel = outcome.responseModel;
-    let key = `${spec.operation}\0${spec.provider}\0${spec.requestModel}\0${responseModel}\0${spec.serverAddress}\0${spec.serverPort}\0${errorType}`;
-    for (const attribute in metricAttribution) key += `\0${attribute}=${String(metricAttribution[attribute])}`;
     const instruments = this.recorder.instruments();
-    const labels = instruments.labels(key, () => {
-      const base: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: spec.operation, [ATTR_GEN_AI_PROVIDER_NAME]: spec.provider, ...metricAttribution };
-      if (spec.requestModel !== undefined) base[ATTR_GEN_AI_REQUEST_MODEL] = spec.requestModel;
-      if (responseModel !== undefined) base[ATTR_GEN_AI_RESPONSE_MODEL] = responseModel;
-      if (spec.serverAddress !== undefined) base[ATTR_SERVER_ADDRESS] = spec.serverAddress;
-      if (spec.serverPort !== undefined) base[ATTR_SERVER_PORT] = spec.serverPort;
-      if (errorType !== undefined) base[ATTR_ERROR_TYPE] = errorType;
-      return base;
-    });
+    const labels = instruments.labels(spec.operation, spec.provider, spec.requestModel, outcome.responseModel, spec.serverAddress, spec.serverPort, errorType, metricAttribution);
     instruments.record(labels, durationSeconds, usage?.inputTokens, usage?.outputTokens, costUsd, this.firstChunkSeconds);
   }
 }
@@ -336,8 +325,10 @@ export function setCostAttributes(target: Attributes, cost: CostResult | undefin
   if (b.reasoning !== 0) target[ATTR_COST_REASONING] = b.reasoning;
   if (cost.pricingModel !== undefined) target[ATTR_PRICING_MODEL] = cost.pricingModel;
   target[ATTR_PRICING_VERSION] = cost.pricingVersion;
-  const adjustments = [...(cost.flags.tierApplied ? [`tier:${cost.flags.tierApplied}`] : []), ...cost.flags.adjustments];
-  if (adjustments.length > 0) target[ATTR_PRICING_ADJUSTMENTS] = adjustments.join(',');
+  const { tierApplied, adjustments } = cost.flags;
+  if (tierApplied || adjustments.length > 0) {
+    target[ATTR_PRICING_ADJUSTMENTS] = (tierApplied ? [`tier:${tierApplied}`, ...adjustments] : adjustments).join(',');
+  }
   return b.total;
 }
 

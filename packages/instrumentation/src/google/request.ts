@@ -18,7 +18,7 @@ import {
   ATTR_GEN_AI_REQUEST_TOP_P,
   GEN_AI_PROVIDER,
 } from '@spendtrace/semconv';
-import { choiceCountOrUndefined, numberOrUndefined, serverAttributes, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { choiceCountOrUndefined, numberOrUndefined, serverAttributes, setDefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
 
 /** The parts of the SDK's internal `ApiClient` the instrumentation reads; each may be missing. */
 export interface GoogleApiClientLike {
@@ -94,19 +94,19 @@ function outputTypeOf(mimeType: unknown): string | undefined {
 /** `gen_ai.request.*` attributes from a `generateContent` config. */
 export function generateRequestAttributes(config: unknown, backend: GoogleBackend): Record<string, AttributeValue | undefined> {
   const c = (typeof config === 'object' && config !== null ? config : {}) as GenerateConfigLike;
-  return {
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(c.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(c.topP),
-    [ATTR_GEN_AI_REQUEST_TOP_K]: numberOrUndefined(c.topK),
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(c.maxOutputTokens),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(c.stopSequences),
-    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: choiceCountOrUndefined(c.candidateCount),
-    [ATTR_GEN_AI_REQUEST_SEED]: numberOrUndefined(c.seed),
-    [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: numberOrUndefined(c.presencePenalty),
-    [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY]: numberOrUndefined(c.frequencyPenalty),
-    [ATTR_GEN_AI_OUTPUT_TYPE]: outputTypeOf(c.responseMimeType),
-    [ATTR_CLOUD_REGION]: backend.location,
-  };
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, numberOrUndefined(c.temperature));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, numberOrUndefined(c.topP));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_K, numberOrUndefined(c.topK));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, numberOrUndefined(c.maxOutputTokens));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, stringArrayOrUndefined(c.stopSequences));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_CHOICE_COUNT, choiceCountOrUndefined(c.candidateCount));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_SEED, numberOrUndefined(c.seed));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, numberOrUndefined(c.presencePenalty));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, numberOrUndefined(c.frequencyPenalty));
+  setDefined(attributes, ATTR_GEN_AI_OUTPUT_TYPE, outputTypeOf(c.responseMimeType));
+  setDefined(attributes, ATTR_CLOUD_REGION, backend.location);
+  return attributes;
 }
 
 // ---- content, recorded only when capture is on ----

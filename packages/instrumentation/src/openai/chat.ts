@@ -14,7 +14,7 @@ import {
   ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT,
   GEN_AI_PROVIDER,
 } from '@spendtrace/semconv';
-import { canonicalUsage, choiceCountOrUndefined, numberOrUndefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, choiceCountOrUndefined, numberOrUndefined, setDefined, stringArrayOrUndefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver, UsageAdapterName } from '../core/index.ts';
 import { chatInputMessages, chatOutputMessage, chatSystemInstructions } from './content.ts';
 import type { ChatMessageLike } from './content.ts';
@@ -30,18 +30,18 @@ function outputType(responseFormat: unknown): string | undefined {
 
 /** `gen_ai.request.*` attributes of a chat completion request. */
 export function chatRequestAttributes(params: Params): Record<string, AttributeValue | undefined> {
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(params.max_completion_tokens) ?? numberOrUndefined(params.max_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(params.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(params.top_p),
-    [ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY]: numberOrUndefined(params.frequency_penalty),
-    [ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY]: numberOrUndefined(params.presence_penalty),
-    [ATTR_GEN_AI_REQUEST_STOP_SEQUENCES]: stringArrayOrUndefined(params.stop),
-    [ATTR_GEN_AI_REQUEST_SEED]: numberOrUndefined(params.seed),
-    [ATTR_GEN_AI_REQUEST_CHOICE_COUNT]: choiceCountOrUndefined(params.n),
-    [ATTR_GEN_AI_OUTPUT_TYPE]: outputType(params.response_format),
-    [ATTR_OPENAI_REQUEST_SERVICE_TIER]: stringOrUndefined(params.service_tier),
-  };
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, numberOrUndefined(params.max_completion_tokens) ?? numberOrUndefined(params.max_tokens));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, numberOrUndefined(params.temperature));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, numberOrUndefined(params.top_p));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_FREQUENCY_PENALTY, numberOrUndefined(params.frequency_penalty));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_PRESENCE_PENALTY, numberOrUndefined(params.presence_penalty));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_STOP_SEQUENCES, stringArrayOrUndefined(params.stop));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_SEED, numberOrUndefined(params.seed));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_CHOICE_COUNT, choiceCountOrUndefined(params.n));
+  setDefined(attributes, ATTR_GEN_AI_OUTPUT_TYPE, outputType(params.response_format));
+  setDefined(attributes, ATTR_OPENAI_REQUEST_SERVICE_TIER, stringOrUndefined(params.service_tier));
+  return attributes;
 }
 
 /** OpenAI-compatible providers whose usage block differs from OpenAI's (DeepSeek's cache hit/miss counts, ...). */

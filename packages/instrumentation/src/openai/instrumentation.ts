@@ -21,7 +21,8 @@ export interface OpenAIInstrumentationConfig extends SpendtraceInstrumentationCo
 type Kind = 'chat' | 'responses' | 'embeddings';
 interface ClientInfo {
   provider: string;
-  server: { serverAddress?: string; serverPort?: number };
+  serverAddress: string | undefined;
+  serverPort: number | undefined;
 }
 type CreateFn = (this: unknown, ...args: unknown[]) => unknown;
 type Resource = { _client?: unknown; create?: CreateFn };
@@ -89,27 +90,24 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
   }
 
   private clientInfo(client: unknown): ClientInfo {
-    return this.clients.get(client, (c) => ({ provider: openAIProviderName(c), server: serverAttributes((c as { baseURL?: unknown } | undefined)?.baseURL) }));
+    return this.clients.get(client, (c) => {
+      const { serverAddress, serverPort } = serverAttributes((c as { baseURL?: unknown } | undefined)?.baseURL);
+      return { provider: openAIProviderName(c), serverAddress, serverPort };
+    });
   }
 
   private prepare(kind: Kind, resource: Resource, args: unknown[]): PreparedCall | undefined {
     const params = args[0];
     if (!params || typeof params !== 'object') return undefined;
     const body = params as Record<string, unknown>;
-    const { provider, server } = this.clientInfo(resource?._client);
+    const { provider, serverAddress, serverPort } = this.clientInfo(resource?._client);
     const stream = body.stream === true;
-    const base: GenAICallStart = {
-      operation: kind === 'embeddings' ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.CHAT,
-      provider,
-      requestModel: stringOrUndefined(body.model),
-      ...server,
-      serviceTier: stringOrUndefined(body.service_tier),
-    };
     let callArgs = args;
     let spec: GenAICallStart;
     let outcome: (response: unknown) => GenAICallOutcome;
     let observer: ((captureContent: boolean) => StreamObserver<unknown>) | undefined;
 
+    // One object literal per kind, so every call's spec has the same shape.
     if (kind === 'chat') {
       let hideUsage = false;
       const options = body.stream_options as { include_usage?: unknown } | null | undefined;
@@ -119,7 +117,12 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
         hideUsage = true;
       }
       spec = {
-        ...base,
+        operation: GEN_AI_OPERATION.CHAT,
+        provider,
+        requestModel: stringOrUndefined(body.model),
+        serverAddress,
+        serverPort,
+        serviceTier: stringOrUndefined(body.service_tier),
         stream,
         attributes: chatRequestAttributes(body),
         inputMessages: () => chatInputMessages(body.messages),
@@ -130,7 +133,12 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
       observer = (captureContent) => new ChatStreamObserver(provider, hideUsage, captureContent);
     } else if (kind === 'responses') {
       spec = {
-        ...base,
+        operation: GEN_AI_OPERATION.CHAT,
+        provider,
+        requestModel: stringOrUndefined(body.model),
+        serverAddress,
+        serverPort,
+        serviceTier: stringOrUndefined(body.service_tier),
         stream,
         attributes: responsesRequestAttributes(body),
         inputMessages: () => responsesInputMessages(body),
@@ -140,7 +148,15 @@ export class OpenAIInstrumentation extends GenAIInstrumentationBase<OpenAIInstru
       outcome = responsesOutcome;
       observer = () => new ResponsesStreamObserver();
     } else {
-      spec = { ...base, attributes: embeddingsRequestAttributes(body) };
+      spec = {
+        operation: GEN_AI_OPERATION.EMBEDDINGS,
+        provider,
+        requestModel: stringOrUndefined(body.model),
+        serverAddress,
+        serverPort,
+        serviceTier: stringOrUndefined(body.service_tier),
+        attributes: embeddingsRequestAttributes(body),
+      };
       outcome = embeddingsOutcome;
     }
 

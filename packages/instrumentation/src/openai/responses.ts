@@ -6,18 +6,18 @@ import {
   ATTR_OPENAI_REQUEST_SERVICE_TIER,
   ATTR_OPENAI_RESPONSE_SERVICE_TIER,
 } from '@spendtrace/semconv';
-import { canonicalUsage, GenAIResponseError, numberOrUndefined, stringOrUndefined } from '../core/index.ts';
+import { canonicalUsage, GenAIResponseError, numberOrUndefined, setDefined, stringOrUndefined } from '../core/index.ts';
 import type { GenAICallOutcome, StreamObserver } from '../core/index.ts';
 
 type Params = Record<string, unknown>;
 
 export function responsesRequestAttributes(params: Params): Record<string, AttributeValue | undefined> {
-  return {
-    [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: numberOrUndefined(params.max_output_tokens),
-    [ATTR_GEN_AI_REQUEST_TEMPERATURE]: numberOrUndefined(params.temperature),
-    [ATTR_GEN_AI_REQUEST_TOP_P]: numberOrUndefined(params.top_p),
-    [ATTR_OPENAI_REQUEST_SERVICE_TIER]: stringOrUndefined(params.service_tier),
-  };
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_MAX_TOKENS, numberOrUndefined(params.max_output_tokens));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TEMPERATURE, numberOrUndefined(params.temperature));
+  setDefined(attributes, ATTR_GEN_AI_REQUEST_TOP_P, numberOrUndefined(params.top_p));
+  setDefined(attributes, ATTR_OPENAI_REQUEST_SERVICE_TIER, stringOrUndefined(params.service_tier));
+  return attributes;
 }
 
 export function responsesInputMessages(params: Params): unknown {
