@@ -4,14 +4,17 @@
  * requests:
  *   - decode only (the protobuf decoder: the floor of any ingest path),
  *   - decode + processors in this process (normalize, price, dedupe, workflow; no storage).
- * Prints spans/s, ratios to the decode-only rate, and the collector's peak and final RSS. The last
- * line is a JSON summary.
+ * Prints spans/s, ratios to the decode-only rate, the collector's peak and final RSS, and the
+ * collector's CPU time per span over the run, split by the threads that spent it (JavaScript,
+ * V8's garbage collector, embedded ClickHouse's query and merge threads, libuv's I/O threads): on
+ * a machine that other work shares, CPU per span is the steadier figure. The last line is a JSON
+ * summary.
  *
  * Knobs: BENCH_SPANS (total, default 200000), BENCH_SPANS_PER_REQUEST (default 1000; the OTel SDK's
  * batch processor sends up to 512), BENCH_CONCURRENCY (requests in flight, default 4).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,7 +94,39 @@ function rssOf(pid: number): { peak: number; now: number } {
   return { peak: kb('VmHWM'), now: kb('VmRSS') };
 }
 
+/** CPU seconds (user + system) of `/proc/<path>/stat`: a process (all its threads) or one thread. */
+function cpuSecondsOf(path: string): number {
+  const fields = readFileSync(`/proc/${path}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Which part of the collector a thread belongs to, from the name it runs under. */
+function threadGroup(name: string): string {
+  if (name === 'MainThread' || name === 'node') return 'JavaScript';
+  if (name.startsWith('V8Worker')) return 'V8 GC';
+  if (name.startsWith('MergeMutate')) return 'ClickHouse merges';
+  if (name.startsWith('libuv-worker')) return 'libuv I/O';
+  return 'ClickHouse queries';
+}
+
+/** CPU seconds per thread group of process `pid` so far. */
+function cpuByGroup(pid: number): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const group = threadGroup(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+      groups.set(group, (groups.get(group) ?? 0) + cpuSecondsOf(`${pid}/task/${tid}`));
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return groups;
+}
+
 const rssBefore = rssOf(child.pid!);
+const cpuBefore = cpuSecondsOf(String(child.pid));
+const groupsBefore = cpuByGroup(child.pid!);
 t = performance.now();
 let next = 0;
 let retried = 0;
@@ -121,6 +156,8 @@ for (let i = 0; i < 1200 && stored < spans; i++) {
 }
 const committedMs = performance.now() - t;
 const rss = rssOf(child.pid!);
+const cpuSeconds = cpuSecondsOf(String(child.pid)) - cpuBefore;
+const groups = [...cpuByGroup(child.pid!)].map(([group, seconds]) => [group, seconds - (groupsBefore.get(group) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
 child.kill('SIGTERM');
 const code = await exited;
 rmSync(dir, { recursive: true, force: true });
@@ -134,7 +171,11 @@ process.stdout.write(`decode only (baseline)          ${fmt(decodeRate).padStart
 process.stdout.write(`decode + processors             ${fmt(processRate).padStart(10)} spans/s  ${(processRate / decodeRate).toFixed(2)}×\n`);
 process.stdout.write(`accepted (durably queued, 200)  ${fmt(acceptRate).padStart(10)} spans/s  ${(acceptRate / decodeRate).toFixed(2)}×\n`);
 process.stdout.write(`end to end (rows committed)     ${fmt(e2eRate).padStart(10)} spans/s  ${(e2eRate / decodeRate).toFixed(2)}×  (target 50,000)\n`);
+const perSpanUs = (seconds: number) => ((seconds * 1e6) / spans).toFixed(1);
+process.stdout.write(
+  `collector CPU: ${perSpanUs(cpuSeconds)} µs per span (${(cpuSeconds / (committedMs / 1000)).toFixed(2)} cores busy): ${groups.map(([group, seconds]) => `${group} ${perSpanUs(seconds)}`).join(', ')}\n`,
+);
 process.stdout.write(`collector RSS: idle ${mib(rssBefore.now)} MiB, peak ${mib(rss.peak)} MiB, after ${mib(rss.now)} MiB; 429/503 retries ${retried}\n`);
 process.stdout.write(
-  JSON.stringify({ spans, decodeRate: Math.round(decodeRate), processRate: Math.round(processRate), acceptRate: Math.round(acceptRate), e2eRate: Math.round(e2eRate), rssPeakMiB: Number(mib(rss.peak)), retried }) + '\n',
+  JSON.stringify({ spans, decodeRate: Math.round(decodeRate), processRate: Math.round(processRate), acceptRate: Math.round(acceptRate), e2eRate: Math.round(e2eRate), rssPeakMiB: Number(mib(rss.peak)), cpuUsPerSpan: Number(perSpanUs(cpuSeconds)), retried }) + '\n',
 );
