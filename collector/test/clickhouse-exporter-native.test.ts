@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createEmbeddedConnection, migrate } from '@spendtrace/clickhouse';
 import type { GenAICall, Span, WorkflowRow } from '../src/model.ts';
-import { CALL_COLUMNS, createClickHouseExporter, encodeBlock, LowCardinalityWriter, NativeWriter, SPAN_COLUMNS, WORKFLOW_COLUMNS } from '../src/exporters/clickhouse/index.ts';
+import { attributeToString, CALL_COLUMNS, createClickHouseExporter, encodeBlock, LowCardinalityWriter, NativeWriter, SPAN_COLUMNS, WORKFLOW_COLUMNS } from '../src/exporters/clickhouse/index.ts';
 
 /** Every character a text format would have to escape, with quotes and multi-byte UTF-8 around them. */
 const NASTY = "tab\there\nnew line\r\\back\\slash 'single' \"double\" nul\0 ünïcødé 日本語 🚀 {'a':'b'} [1,2] \\N";
@@ -108,6 +108,21 @@ describe('Native writer', () => {
       const byName = new Map(types.map((t) => [t.name, t.type]));
       expect(columns.map((c) => [c.name, c.type])).toEqual(columns.map((c) => [c.name, byName.get(c.name)]));
     }
+  });
+
+  it('writes an attribute value as the string the contrib exporter stores, integers digit by digit', () => {
+    const values = [0, -0, 7, -7, 9, 10, 99, 100, -1000, 9_007_199_254_740_991, -9_007_199_254_740_991, 2 ** 53, 0.5, -1.25e-7, 1e21, Number.NaN, 12n, true, false, null, 'ünï', ['a', 1], { k: 'v' }, new Uint8Array([1, 2])];
+    const direct = new NativeWriter(8);
+    const viaText = new NativeWriter(8);
+    for (const value of values) {
+      direct.attributeValue(value);
+      viaText.string(attributeToString(value));
+    }
+    expect(direct.bytes().toString('latin1')).toBe(viaText.bytes().toString('latin1'));
+    const integers = new NativeWriter(8);
+    integers.attributeValue(-1000);
+    integers.attributeValue(9_007_199_254_740_991);
+    expect([...integers.bytes()]).toEqual([5, ...Buffer.from('-1000'), 16, ...Buffer.from('9007199254740991')]);
   });
 
   it('clamps values the columns cannot hold instead of writing garbage', () => {

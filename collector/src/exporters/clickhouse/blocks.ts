@@ -7,7 +7,7 @@
  * span kind and status code as their enum names, attributes as Map(String, String) with every value
  * as a string (./attribute-string.ts), events and links as the Nested columns' parallel arrays.
  */
-import type { Attributes, GenAICall, Resource, Span, WorkflowRow } from '../../model.ts';
+import type { Attributes, AttrValue, GenAICall, Resource, Span, WorkflowRow } from '../../model.ts';
 import { attributeToString } from './attribute-string.ts';
 import { encodeStrings, LowCardinalityWriter, NativeWriter } from './native.ts';
 
@@ -115,24 +115,41 @@ function attributeMapArrayColumn<Row, Item extends { attributes: Attributes }>(n
 /**
  * A run of Map(LowCardinality(String), String) values after the keys' version: every map's end
  * offset, then every key, then every value.
+ *
+ * Attribute sets from one instrumentation list the same keys in the same order, so the key at each
+ * position is first compared (by identity: the decoder hands out one string per key) with the key
+ * seen at that position before, which saves most dictionary lookups.
  */
 function writeAttributeMaps(w: NativeWriter, maps: readonly Attributes[], from: number, to: number): void {
   let offset = 0;
   const keys = new LowCardinalityWriter();
+  const values = valueScratch;
+  values.length = 0;
   for (let i = from; i < to; i++) {
     const attributes = maps[i]!;
+    let position = 0;
     for (const key in attributes) {
-      keys.add(key);
-      offset++;
+      if (position < lastKeys.length && lastKeys[position] === key) keys.addId(lastIds[position]!);
+      else {
+        lastKeys[position] = key;
+        lastIds[position] = keys.add(key);
+      }
+      position++;
+      values.push(attributes[key]!);
     }
+    offset += position;
     w.uint64(offset);
   }
   keys.writeTo(w);
-  for (let i = from; i < to; i++) {
-    const attributes = maps[i]!;
-    for (const key in attributes) w.string(attributeToString(attributes[key]!));
-  }
+  for (let i = 0; i < values.length; i++) w.attributeValue(values[i]!);
+  values.length = 0;
+  // Ids belong to this run's dictionary.
+  lastKeys.length = 0;
+  lastIds.length = 0;
 }
+const valueScratch: AttrValue[] = [];
+const lastKeys: string[] = [];
+const lastIds: number[] = [];
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];

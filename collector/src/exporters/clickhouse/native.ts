@@ -20,6 +20,8 @@
  * to LowCardinality on insert costs ClickHouse more than all of the rest of the parse, while the
  * dictionary costs JavaScript one Map lookup per value instead of copying its bytes.
  */
+import type { AttrValue } from '../../model.ts';
+import { attributeToString } from './attribute-string.ts';
 
 const MAX_ONE_BYTE_LENGTH = 0x7f;
 /** A string of up to this many UTF-16 units is at most 127 UTF-8 bytes: its length fits in one byte. */
@@ -89,6 +91,33 @@ export class NativeWriter {
     this.varUInt(bytes);
     this.#ensure(bytes);
     this.#pos += this.#buf.write(value, this.#pos, 'utf8');
+  }
+
+  /**
+   * An attribute value as a String, in the text the contrib ClickHouse exporter stores
+   * (./attribute-string.ts); integers are written digit by digit, without an intermediate string.
+   */
+  attributeValue(value: AttrValue): void {
+    if (typeof value === 'string') this.string(value);
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) this.#integer(value);
+    else this.string(attributeToString(value));
+  }
+
+  #integer(value: number): void {
+    this.#ensure(18);
+    const buf = this.#buf;
+    let v = value < 0 ? -value : value;
+    let digits = 1;
+    for (let rest = v; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const length = digits + (value < 0 ? 1 : 0);
+    buf[this.#pos] = length;
+    let pos = this.#pos + length;
+    this.#pos = pos + 1;
+    do {
+      buf[pos--] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0);
+    if (value < 0) buf[pos] = 0x2d;
   }
 
   /** Bytes already in Native form (e.g. a cached run of encoded strings). */
@@ -194,13 +223,20 @@ export class LowCardinalityWriter {
     writer.uint64(LOW_CARDINALITY_VERSION);
   }
 
-  add(value: string): void {
+  /** Adds a row holding `value`; returns its key id (for `addId`). */
+  add(value: string): number {
     let id = this.#ids.get(value);
     if (id === undefined) {
       id = this.#keys.length;
       this.#ids.set(value, id);
       this.#keys.push(value);
     }
+    this.addId(id);
+    return id;
+  }
+
+  /** Adds a row holding the value `add` returned `id` for. */
+  addId(id: number): void {
     if (this.#rows === this.#indexes.length) {
       const grown = new Uint32Array(this.#indexes.length * 2);
       grown.set(this.#indexes);
