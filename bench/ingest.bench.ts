@@ -11,7 +11,8 @@
  * summary.
  *
  * Knobs: BENCH_SPANS (total, default 200000), BENCH_SPANS_PER_REQUEST (default 1000; the OTel SDK's
- * batch processor sends up to 512), BENCH_CONCURRENCY (requests in flight, default 4).
+ * batch processor sends up to 512), BENCH_CONCURRENCY (requests in flight, default 4), BENCH_BATCH_BYTES
+ * (the collector's queue.batch_max_bytes; default: the collector's own).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,8 @@ if (calls !== spans) throw new Error(`expected ${spans} calls, normalized ${call
 // 3. End to end through a collector process.
 const dir = mkdtempSync(join(tmpdir(), 'spendtrace-bench-ingest-'));
 const config = join(dir, 'spendtrace.yaml');
-writeFileSync(config, `processors:\n  workflow:\n    quiet_window: 1s\nqueue:\n  batch_max_bytes: ${process.env.BENCH_BATCH_BYTES ?? '8MiB'}\n`);
+const batchBytes = process.env.BENCH_BATCH_BYTES ? `queue:\n  batch_max_bytes: ${process.env.BENCH_BATCH_BYTES}\n` : '';
+writeFileSync(config, `processors:\n  workflow:\n    quiet_window: 1s\n${batchBytes}`);
 const child = spawn(process.execPath, [join(ROOT, 'collector/bin/spendtrace.js'), 'collector', '--data-dir', dir, '--config', config, '--otlp-http-endpoint', '127.0.0.1:0', '--metrics-endpoint', ''], {
   stdio: ['ignore', 'pipe', 'pipe'],
 });

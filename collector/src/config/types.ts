@@ -119,7 +119,7 @@ export function defaultConfig(): CollectorConfig {
       pipelines: { traces: { receivers: ['otlp'], processors: ['normalize', 'price', 'dedupe', 'workflow'], exporters: ['clickhouse'] } },
       telemetry: { metricsEndpoint: 'localhost:8888' },
     },
-    queue: { dir: '', maxBytes: 1024 * MIB, batchMaxRecords: 1000, batchMaxBytes: 8 * MIB },
+    queue: { dir: '', maxBytes: 1024 * MIB, batchMaxRecords: 1000, batchMaxBytes: 32 * MIB },
     query: { endpoint: '127.0.0.1:0' },
   };
 }

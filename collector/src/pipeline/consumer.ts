@@ -138,7 +138,7 @@ export class QueueConsumer {
   private async readGroup(signal: AbortSignal): Promise<QueueBatch | null> {
     const replayEnd = this.replayEnds[0];
     if (replayEnd === undefined) {
-      return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 8 * 1024 * 1024, signal });
+      return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 32 * 1024 * 1024, signal });
     }
     const records: Uint8Array[] = [];
     let position = -1;

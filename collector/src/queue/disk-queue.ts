@@ -52,7 +52,7 @@ export interface DiskQueueOptions {
 }
 
 export interface ReadOptions {
-  /** Stop adding records once the batch holds this many payload bytes (at least one record is returned). Default 8 MiB. */
+  /** Stop adding records once the batch holds this many payload bytes (at least one record is returned). Default 32 MiB. */
   maxBytes?: number;
   /** Default 1000. */
   maxRecords?: number;
@@ -196,7 +196,7 @@ export class DiskQueue {
     if (this.reading) throw new Error('DiskQueue.read called while another read is in progress');
     this.reading = true;
     try {
-      const maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+      const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
       const maxRecords = options.maxRecords ?? 1000;
       for (;;) {
         if (this.closed) return null;
