@@ -218,6 +218,8 @@ export class LowCardinalityWriter {
   readonly #keys: string[] = [''];
   #indexes = new Uint32Array(1024);
   #rows = 0;
+  #lastValue = '';
+  #lastId = 0;
 
   static writeVersion(writer: NativeWriter): void {
     writer.uint64(LOW_CARDINALITY_VERSION);
@@ -225,12 +227,19 @@ export class LowCardinalityWriter {
 
   /** Adds a row holding `value`; returns its key id (for `addId`). */
   add(value: string): number {
+    // Neighbouring rows often repeat a value (one service, one environment, one provider).
+    if (value === this.#lastValue) {
+      this.addId(this.#lastId);
+      return this.#lastId;
+    }
     let id = this.#ids.get(value);
     if (id === undefined) {
       id = this.#keys.length;
       this.#ids.set(value, id);
       this.#keys.push(value);
     }
+    this.#lastValue = value;
+    this.#lastId = id;
     this.addId(id);
     return id;
   }
