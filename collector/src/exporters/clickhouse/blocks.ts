@@ -39,7 +39,7 @@ function lowCardinalityColumn<Row>(name: string, get: (row: Row) => string): Col
     type: 'LowCardinality(String)',
     write: (w, rows, from, to) => {
       LowCardinalityWriter.writeVersion(w);
-      const values = new LowCardinalityWriter();
+      const values = new LowCardinalityWriter(to - from);
       for (let i = from; i < to; i++) values.add(get(rows[i]!));
       values.writeTo(w);
     },
@@ -122,9 +122,11 @@ function attributeMapArrayColumn<Row, Item extends { attributes: Attributes }>(n
  */
 function writeAttributeMaps(w: NativeWriter, maps: readonly Attributes[], from: number, to: number): void {
   let offset = 0;
-  const keys = new LowCardinalityWriter();
+  // Sized from the previous run's map size: one allocation instead of a series of doublings.
+  const keys = new LowCardinalityWriter((to - from) * Math.max(1, lastKeys.length));
+  // Values wait in a module-level array that is never shrunk (shrinking would free its storage).
   const values = valueScratch;
-  values.length = 0;
+  let count = 0;
   for (let i = from; i < to; i++) {
     const attributes = maps[i]!;
     let position = 0;
@@ -135,20 +137,22 @@ function writeAttributeMaps(w: NativeWriter, maps: readonly Attributes[], from: 
         lastIds[position] = keys.add(key);
       }
       position++;
-      values.push(attributes[key]!);
+      values[count++] = attributes[key]!;
     }
     offset += position;
     w.uint64(offset);
   }
   keys.writeTo(w);
-  for (let i = 0; i < values.length; i++) w.attributeValue(values[i]!);
-  values.length = 0;
-  // Ids belong to this run's dictionary.
-  lastKeys.length = 0;
-  lastIds.length = 0;
+  for (let i = 0; i < count; i++) {
+    w.attributeValue(values[i]!);
+    values[i] = null;
+  }
+  // Ids belong to this run's dictionary: clear them, keeping the arrays' storage.
+  lastKeys.fill(undefined);
 }
 const valueScratch: AttrValue[] = [];
-const lastKeys: string[] = [];
+// The key at each position of the last attribute map written, and its id in the current dictionary.
+const lastKeys: (string | undefined)[] = [];
 const lastIds: number[] = [];
 
 const SPAN_KINDS = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];

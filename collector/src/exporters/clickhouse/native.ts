@@ -27,6 +27,10 @@ const MAX_ONE_BYTE_LENGTH = 0x7f;
 /** A string of up to this many UTF-16 units is at most 127 UTF-8 bytes: its length fits in one byte. */
 const SHORT_STRING_UNITS = Math.floor(MAX_ONE_BYTE_LENGTH / 3);
 const TWO_POW_32 = 2 ** 32;
+const int64Scratch = new BigInt64Array(1);
+// Typed arrays use the platform's byte order; the Native format is little-endian.
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('the Native writer needs a little-endian platform');
+const int64Bytes = new Uint8Array(int64Scratch.buffer);
 
 export class NativeWriter {
   #buf: Buffer;
@@ -159,16 +163,16 @@ export class NativeWriter {
   uint64(value: number | bigint): void {
     this.#ensure(8);
     if (typeof value === 'bigint') {
-      this.#buf.writeBigUInt64LE(value < 0n ? 0n : BigInt.asUintN(64, value), this.#pos);
+      this.#int64(value < 0n ? 0n : value);
     } else if (value >= 0 && value < Number.MAX_SAFE_INTEGER) {
       const v = Math.trunc(value);
       const low = v % TWO_POW_32;
       this.#buf.writeUInt32LE(low, this.#pos);
       this.#buf.writeUInt32LE((v - low) / TWO_POW_32, this.#pos + 4);
     } else if (value >= Number.MAX_SAFE_INTEGER && value !== Infinity) {
-      this.#buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(Math.trunc(value))), this.#pos);
+      this.#int64(BigInt(Math.trunc(value)));
     } else {
-      this.#buf.writeBigUInt64LE(0n, this.#pos);
+      this.#buf.fill(0, this.#pos, this.#pos + 8);
     }
     this.#pos += 8;
   }
@@ -183,8 +187,20 @@ export class NativeWriter {
   /** DateTime64(9) from Unix nanoseconds (Int64); values before the epoch become 0. */
   dateTime64(ns: bigint): void {
     this.#ensure(8);
-    this.#buf.writeBigInt64LE(ns > 0n ? BigInt.asIntN(64, ns) : 0n, this.#pos);
+    this.#int64(ns > 0n ? ns : 0n);
     this.#pos += 8;
+  }
+
+  /**
+   * The low 64 bits of `value`, little-endian, at the current position (not advanced). Stored
+   * through a BigInt64Array, which wraps like the column types do and, unlike Buffer's
+   * writeBig(U)Int64LE, allocates no intermediate BigInts.
+   */
+  #int64(value: bigint): void {
+    int64Scratch[0] = value;
+    const buf = this.#buf;
+    const pos = this.#pos;
+    for (let i = 0; i < 8; i++) buf[pos + i] = int64Bytes[i]!;
   }
 
   #ensure(extra: number): void {
@@ -216,10 +232,15 @@ const NEED_UPDATE_DICTIONARY = 1 << 10;
 export class LowCardinalityWriter {
   readonly #ids = new Map<string, number>([['', 0]]);
   readonly #keys: string[] = [''];
-  #indexes = new Uint32Array(1024);
+  #indexes: Uint32Array;
   #rows = 0;
   #lastValue = '';
   #lastId = 0;
+
+  /** `expectedRows`: room for this many rows before the index array has to grow. */
+  constructor(expectedRows = 1024) {
+    this.#indexes = new Uint32Array(Math.max(16, expectedRows));
+  }
 
   static writeVersion(writer: NativeWriter): void {
     writer.uint64(LOW_CARDINALITY_VERSION);
