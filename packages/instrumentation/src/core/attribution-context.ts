@@ -6,7 +6,7 @@ import type { AttributionKey } from '@spendtrace/semconv';
 const ATTRIBUTION_ENTRIES = Object.entries(ATTRIBUTION_ATTRIBUTES) as [AttributionKey, string][];
 
 /** Shared by every call without attribution, so such calls allocate nothing for it. Never modified. */
-const NO_ATTRIBUTES: Attributes = Object.freeze({});
+export const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /**
  * Attribution read from each baggage object. Baggage is immutable (setting an entry makes a new

@@ -40,7 +40,7 @@ import {
   COST_SOURCE,
 } from '@spendtrace/semconv';
 import type { CanonicalUsage, CostResult, PriceQuery } from '@spendtrace/pricing';
-import { attributionAttributes, metricAttributionAttributes } from './attribution-context.ts';
+import { attributionAttributes, metricAttributionAttributes, NO_ATTRIBUTES } from './attribution-context.ts';
 import { DEFAULT_METRIC_ATTRIBUTION_KEYS, shouldCaptureContent } from './config.ts';
 import type { SpendtraceInstrumentationConfig } from './config.ts';
 import { GenAIMetrics } from './metrics.ts';
@@ -176,11 +176,12 @@ export class GenAICall {
     const config = recorder.config();
     this.captureContent = shouldCaptureContent(config);
     this.attribution = attributionAttributes(parent);
-    const attributes: Attributes = {
-      [ATTR_GEN_AI_OPERATION_NAME]: spec.operation,
-      [ATTR_GEN_AI_PROVIDER_NAME]: spec.provider,
-      ...this.attribution,
-    };
+    // Built by assignment, not as a literal with computed keys and a spread: this runs once per
+    // call, mostly in code the JIT has not optimised yet, where those take a slow runtime path.
+    const attributes: Attributes = {};
+    attributes[ATTR_GEN_AI_OPERATION_NAME] = spec.operation;
+    attributes[ATTR_GEN_AI_PROVIDER_NAME] = spec.provider;
+    if (this.attribution !== NO_ATTRIBUTES) copyDefined(attributes, this.attribution);
     if (spec.requestModel !== undefined) attributes[ATTR_GEN_AI_REQUEST_MODEL] = spec.requestModel;
     if (spec.serverAddress !== undefined) attributes[ATTR_SERVER_ADDRESS] = spec.serverAddress;
     if (spec.serverPort !== undefined) attributes[ATTR_SERVER_PORT] = spec.serverPort;

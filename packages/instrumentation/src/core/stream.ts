@@ -118,24 +118,27 @@ function observeIterator<Chunk>(
   const failWith = (error: unknown): void => {
     if (!call.ended) call.fail(error, safeOutcome(observer as StreamObserver<unknown>));
   };
-  const shows = (chunk: Chunk): boolean => {
-    try {
-      return observer.onChunk(chunk) !== false;
-    } catch (error) {
-      reportInstrumentationError('stream chunk', error);
-      return true;
-    }
-  };
+  let first = true;
 
   // Promise chaining rather than an async function: one `then` per chunk is all this adds to the
-  // caller's iteration.
+  // caller's iteration. Chunks arrive one at a time with other work in between, so this runs cold:
+  // it is kept to one function and one call into the observer.
   const onStep = (result: IteratorResult<Chunk>): IteratorResult<Chunk> | Promise<IteratorResult<Chunk>> => {
     if (result.done) {
       complete();
       return result;
     }
-    call.markFirstChunk();
-    return shows(result.value) ? result : inner.next().then(onStep, onError);
+    if (first) {
+      first = false;
+      call.markFirstChunk();
+    }
+    let shown = true;
+    try {
+      shown = observer.onChunk(result.value) !== false;
+    } catch (error) {
+      reportInstrumentationError('stream chunk', error);
+    }
+    return shown ? result : inner.next().then(onStep, onError);
   };
   const onError = (error: unknown): never => {
     failWith(error);

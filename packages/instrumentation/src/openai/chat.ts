@@ -68,18 +68,29 @@ interface ChatCompletionLike {
 export function chatOutcome(response: unknown, provider: string): GenAICallOutcome {
   const r = (response ?? {}) as ChatCompletionLike;
   const choices = Array.isArray(r.choices) ? r.choices : [];
+  const finishReasons: string[] = [];
+  for (const choice of choices) {
+    const reason = stringOrUndefined(choice?.finish_reason);
+    if (reason !== undefined) finishReasons.push(reason);
+  }
+  const serviceTier = stringOrUndefined(r.service_tier);
   return {
     responseId: stringOrUndefined(r.id),
     responseModel: stringOrUndefined(r.model),
-    finishReasons: choices.map((c) => stringOrUndefined(c.finish_reason)).filter((f): f is string => f !== undefined),
+    finishReasons,
     usage: canonicalUsage(chatUsageAdapter(provider), r.usage),
-    serviceTier: stringOrUndefined(r.service_tier),
-    attributes: {
-      [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: stringOrUndefined(r.service_tier),
-      [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: stringOrUndefined(r.system_fingerprint),
-    },
+    serviceTier,
+    attributes: responseAttributes(serviceTier, stringOrUndefined(r.system_fingerprint)),
     outputMessages: () => choices.map((c) => chatOutputMessage(c.message ?? {}, stringOrUndefined(c.finish_reason))),
   };
+}
+
+/** `openai.response.*` attributes, set one by one (see `setDefined`). */
+function responseAttributes(serviceTier: string | undefined, fingerprint: string | undefined): Record<string, AttributeValue | undefined> {
+  const attributes: Record<string, AttributeValue | undefined> = {};
+  setDefined(attributes, ATTR_OPENAI_RESPONSE_SERVICE_TIER, serviceTier);
+  setDefined(attributes, ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT, fingerprint);
+  return attributes;
 }
 
 export { chatInputMessages, chatSystemInstructions };
@@ -96,6 +107,11 @@ interface ChunkLike {
     delta?: { content?: unknown; tool_calls?: { index?: number; id?: unknown; function?: { name?: unknown; arguments?: unknown } }[] };
   }[];
 }
+
+const NO_CHOICES: NonNullable<ChunkLike['choices']> = [];
+
+/** More choices than anyone asks for (`n`); an index beyond it is not a real choice. */
+const MAX_CHOICES = 128;
 
 interface ChoiceAccumulator {
   finishReason?: string;
@@ -117,7 +133,8 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
   private serviceTier: string | undefined;
   private fingerprint: string | undefined;
   private usage: unknown;
-  private readonly choices = new Map<number, ChoiceAccumulator>();
+  /** By choice index (an array: indexes are small, and it iterates in index order without sorting). */
+  private readonly choices: ChoiceAccumulator[] = [];
 
   constructor(provider: string, hideUsage: boolean, keepContent: boolean) {
     this.provider = provider;
@@ -136,13 +153,15 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
       this.fingerprint = stringOrUndefined(chunk.system_fingerprint);
     }
     if (chunk.usage) this.usage = chunk.usage;
-    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
-    for (const choice of choices) {
-      const index = typeof choice.index === 'number' ? choice.index : 0;
-      let acc = this.choices.get(index);
-      if (!acc) {
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : NO_CHOICES;
+    for (let i = 0; i < choices.length; i++) {
+      const choice = choices[i]!;
+      // A choice index the API would never send (negative, fractional, huge) counts as the first.
+      const index = Number.isInteger(choice.index) && (choice.index as number) >= 0 && (choice.index as number) < MAX_CHOICES ? (choice.index as number) : 0;
+      let acc = this.choices[index];
+      if (acc === undefined) {
         acc = { text: '', toolCalls: [] };
-        this.choices.set(index, acc);
+        this.choices[index] = acc;
       }
       if (choice.finish_reason != null) acc.finishReason = stringOrUndefined(choice.finish_reason);
       if (this.keepContent) accumulateDelta(acc, choice.delta);
@@ -157,20 +176,22 @@ export class ChatStreamObserver implements StreamObserver<unknown> {
   }
 
   outcome(): GenAICallOutcome {
-    const indexes = [...this.choices.keys()].sort((a, b) => a - b);
+    const seen: ChoiceAccumulator[] = [];
+    const finishReasons: string[] = [];
+    for (const acc of this.choices) {
+      if (acc === undefined) continue;
+      seen.push(acc);
+      if (acc.finishReason !== undefined) finishReasons.push(acc.finishReason);
+    }
     return {
       responseId: this.id,
       responseModel: this.model,
-      finishReasons: indexes.map((i) => this.choices.get(i)?.finishReason).filter((f): f is string => f !== undefined),
+      finishReasons,
       usage: canonicalUsage(chatUsageAdapter(this.provider), this.usage),
       serviceTier: this.serviceTier,
-      attributes: {
-        [ATTR_OPENAI_RESPONSE_SERVICE_TIER]: this.serviceTier,
-        [ATTR_OPENAI_RESPONSE_SYSTEM_FINGERPRINT]: this.fingerprint,
-      },
+      attributes: responseAttributes(this.serviceTier, this.fingerprint),
       outputMessages: () =>
-        indexes.map((i) => {
-          const acc = this.choices.get(i)!;
+        seen.map((acc) => {
           return chatOutputMessage(
             {
               content: acc.text,
