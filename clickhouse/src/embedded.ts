@@ -18,10 +18,9 @@
  * next connection that stages on the directory (its rows were never acknowledged as stored).
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 
@@ -78,7 +77,7 @@ class StagingConnection implements ClientConnection {
     this.#prepare();
     const file = join(this.#dir, `${process.pid}-${randomUUID()}.${match[2]!.toLowerCase()}`);
     try {
-      await pipeline(params.values as NodeJS.ReadableStream, createWriteStream(file));
+      await writeAll(file, params.values as AsyncIterable<Uint8Array | string>);
       const { values: _, ...rest } = params;
       return await this.#inner.exec({ ...rest, query: `${match[1]} SELECT * FROM file(${stringLiteral(file)}, '${match[2]}')` });
     } finally {
@@ -110,6 +109,25 @@ function isRunning(pid: number): boolean {
   } catch (err) {
     // EPERM: it runs, as another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes a body to `file`, synchronously. The file only goes to the page cache (it is read back at
+ * once and removed), which takes milliseconds, while each asynchronous I/O request completes
+ * through the event loop: in a collector whose loop is busy processing the next batch, the three
+ * requests of an asynchronous write (open, write, close) waited up to half a second.
+ */
+async function writeAll(file: string, body: AsyncIterable<Uint8Array | string>): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const fd = openSync(file, 'w');
+  try {
+    for (const chunk of chunks) {
+      for (let written = 0; written < chunk.byteLength; ) written += writeSync(fd, chunk, written);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -176,5 +176,14 @@ export interface Exporter {
   readonly name: string;
   start?(): Promise<void>;
   export(batch: PipelineBatch): Promise<void>;
+  /**
+   * Optional two-step export. `prepare` turns a batch into the exporter's own form at once (e.g.
+   * encoded rows), so the batch's spans and calls can be dropped while they are young, and
+   * `exportPrepared` exports several prepared parts, in order, as `export` exports one batch: the
+   * consumer processes a large batch in small parts this way (see pipeline/consumer.ts). Exporters
+   * without it get the parts' batches merged into one `export`.
+   */
+  prepare?(batch: PipelineBatch): unknown;
+  exportPrepared?(parts: readonly unknown[]): Promise<void>;
   shutdown(): Promise<void>;
 }

@@ -184,6 +184,41 @@ describe('QueueConsumer', () => {
     await b.queue.close();
   });
 
+  it('processes a batch in parts and exports it as one: rows in order, a trace across parts summed once', async () => {
+    /** Prepares each part as the ClickHouse exporter does (its own form, made at once). */
+    class PreparingExporter extends MemoryExporter {
+      partsPerExport: number[] = [];
+      prepare(batch: PipelineBatch): PipelineBatch {
+        return { spans: [...batch.spans], calls: [...batch.calls], workflows: [...batch.workflows] };
+      }
+      async exportPrepared(parts: readonly unknown[]): Promise<void> {
+        this.partsPerExport.push(parts.length);
+        for (const part of parts) this.batches.push(part as PipelineBatch);
+      }
+    }
+    const dir = tempDir();
+    const ch = new PreparingExporter('clickhouse');
+    const fwd = new MemoryExporter('otlp');
+    const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+    const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+    const workflow = new WorkflowProcessor({ quietWindowMs: 0 });
+    const pipeline = new Pipeline([new NormalizeProcessor(), workflow], [ch, fwd]);
+    const consumer = new QueueConsumer({ queue, pipeline, decode, groupLog, oldestOpenSequence: () => workflow.oldestOpenSequence(), tickMs: 20, partSpans: 2 });
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000001', parentSpanId: '00000000000000a0', input: 10 }]));
+    await queue.append(record([{ traceId: TRACE_A, spanId: '0000000000000002', parentSpanId: '00000000000000a0', input: 20 }, { traceId: TRACE_B, spanId: '0000000000000003', input: 5 }]));
+    await queue.append(record([{ traceId: TRACE_A, spanId: '00000000000000a0' }]));
+    consumer.start();
+    await until(() => queue.stats().unackedBytes === 0 && ch.batches.some((b) => b.workflows.some((w) => w.traceId === TRACE_A)));
+    // Parts are cut after the record that brings them to 2 spans: [1, 2, 3], then [a0].
+    expect(ch.partsPerExport[0]).toBe(2);
+    expect(ch.batches.flatMap((b) => b.spans).map((s) => s.spanId).slice(0, 4)).toEqual(['0000000000000001', '0000000000000002', '0000000000000003', '00000000000000a0']);
+    // An exporter without prepare gets the parts merged into one batch per export.
+    expect(fwd.batches[0]!.spans.map((s) => s.spanId)).toEqual(['0000000000000001', '0000000000000002', '0000000000000003', '00000000000000a0']);
+    const rowsA = ch.batches.flatMap((b) => b.workflows).filter((w) => w.traceId === TRACE_A);
+    expect(rowsA.map((w) => [w.calls, w.inputTokens])).toEqual([[2, 30]]);
+    await shutDown({ queue, consumer, groupLog });
+  });
+
   it('drops and counts a batch a processor fails on, and keeps consuming', async () => {
     const dir = tempDir();
     const ch = new MemoryExporter('clickhouse');

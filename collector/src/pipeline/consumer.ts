@@ -5,7 +5,7 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 import type { GroupLog } from './group-log.ts';
 import type { WorkflowLog } from './workflow-log.ts';
 import type { SeenLog } from './seen-log.ts';
-import { emptyBatch, ExportFailure, type Pipeline } from './pipeline.ts';
+import { emptyBatch, ExportFailure, PreparedBatch, type Pipeline } from './pipeline.ts';
 import { recordCallMetrics } from '../processors/price.ts';
 
 /** Decodes one queue record into spans; throws for a record that cannot be decoded. */
@@ -33,6 +33,11 @@ export interface ConsumerOptions {
   maxRecords?: number;
   /** Payload bytes per pipeline batch at most. */
   maxBytes?: number;
+  /**
+   * Spans per part at most (default 4096): a batch is decoded, processed and prepared for the
+   * exporters in parts of about this many spans (whole records), then exported as one.
+   */
+  partSpans?: number;
   metrics?: CollectorMetrics;
   log?: (message: string) => void;
   /** Called when the loop stops on an error it cannot get past (the queue or its logs failing). */
@@ -47,7 +52,7 @@ interface Pending {
 }
 
 interface Processed {
-  batch: PipelineBatch;
+  batch: PreparedBatch;
   /** Queue position after the batch's records; undefined for a timer tick. */
   position: number | undefined;
   /** Every span processed so far came from records before this position. */
@@ -97,7 +102,9 @@ export class QueueConsumer {
   async drain(): Promise<void> {
     await this.loop;
     const flushed = await this.o.pipeline.flush();
-    await this.exportWithRetry(flushed);
+    const prepared = new PreparedBatch();
+    this.o.pipeline.prepare(flushed, prepared);
+    await this.exportWithRetry(prepared);
     await this.o.workflowLog?.record(flushed.workflows, this.lastPosition);
     await this.o.seen?.log.append(this.o.seen.take(), this.lastPosition);
     await this.ackReady(Infinity);
@@ -152,38 +159,65 @@ export class QueueConsumer {
     return position < 0 ? null : { records, position };
   }
 
+  /**
+   * Decodes, processes and prepares a batch of records in parts of about `partSpans` spans. A large
+   * batch makes large ClickHouse inserts (cheap per row), while each part's spans and calls are
+   * dropped once the exporters have their own form of them: objects that die young cost the garbage
+   * collector little, and a whole batch of them held until its insert commits cost it a third of the
+   * collector's CPU. Parts are cut at record boundaries by span count, so a replay cuts them alike.
+   */
   private async process(group: QueueBatch | undefined): Promise<Processed> {
-    let batch: PipelineBatch = emptyBatch();
+    const prepared = new PreparedBatch();
     if (group) {
       await this.o.groupLog.record(group.position);
-      for (const record of group.records) {
-        try {
-          const decoded = this.o.decode(record);
-          for (const s of decoded.spans) batch.spans.push(s);
-        } catch (err) {
-          // A record that no longer decodes (it was validated when received) cannot ever succeed.
-          this.o.metrics?.processingErrors.inc();
-          this.o.log?.(`spendtrace collector: dropping an undecodable queue record: ${(err as Error).message}`);
-        }
+      this.lastPosition = group.position;
+    }
+    this.o.beforeProcess?.(group?.position);
+    const partSpans = this.o.partSpans ?? 4096;
+    let part: Span[] = [];
+    let parts = 0;
+    for (const record of group?.records ?? []) {
+      try {
+        const decoded = this.o.decode(record);
+        for (const s of decoded.spans) part.push(s);
+      } catch (err) {
+        // A record that no longer decodes (it was validated when received) cannot ever succeed.
+        this.o.metrics?.processingErrors.inc();
+        this.o.log?.(`spendtrace collector: dropping an undecodable queue record: ${(err as Error).message}`);
+      }
+      if (part.length >= partSpans) {
+        await this.processPart(part, prepared);
+        parts++;
+        part = [];
+        // Let I/O callbacks run between parts (the previous batch's insert, requests being received):
+        // processing a whole batch can otherwise hold the event loop for a second.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    if (group) this.lastPosition = group.position;
-    this.o.beforeProcess?.(group?.position);
-    try {
-      batch = await this.o.pipeline.process(batch);
-    } catch (err) {
-      // A processor failing on some input must not wedge the collector: the batch is dropped,
-      // counted and logged, and everything after it flows on.
-      this.o.metrics?.processingErrors.inc();
-      this.o.log?.(`spendtrace collector: dropping a batch of ${batch.spans.length} spans a processor failed on: ${(err as Error).stack ?? String(err)}`);
-      batch = emptyBatch();
-    }
-    this.batches++;
-    if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
+    // A batch with no spans left (or a timer tick) still runs once: buffered processors flush on time.
+    if (part.length > 0 || parts === 0) await this.processPart(part, prepared);
     // Taken now: traces flushed by a later batch have their rows in that later export.
     const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
     const keys = this.o.seen?.take() ?? [];
-    return { batch, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen, keys };
+    return { batch: prepared, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen, keys };
+  }
+
+  /** Runs one part through the processors into the exporters' prepared form. */
+  private async processPart(spans: Span[], into: PreparedBatch): Promise<void> {
+    let batch: PipelineBatch = { spans, calls: [], workflows: [] };
+    try {
+      batch = await this.o.pipeline.process(batch);
+      this.o.pipeline.prepare(batch, into);
+    } catch (err) {
+      // A processor failing on some input must not wedge the collector: the part is dropped,
+      // counted and logged, and everything after it flows on.
+      this.o.metrics?.processingErrors.inc();
+      this.o.log?.(`spendtrace collector: dropping a batch of ${spans.length} spans a processor failed on: ${(err as Error).stack ?? String(err)}`);
+      batch = emptyBatch();
+    }
+    // One count per process() call, as the workflow processor counts them, so sequences line up.
+    this.batches++;
+    if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
   }
 
   private async finish(p: Processed): Promise<void> {
@@ -197,11 +231,11 @@ export class QueueConsumer {
     this.updateQueueGauges();
   }
 
-  private async exportWithRetry(batch: PipelineBatch): Promise<void> {
+  private async exportWithRetry(batch: PreparedBatch): Promise<void> {
     let only: readonly Exporter[] = this.o.pipeline.exporters;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.o.pipeline.export(batch, only);
+        await this.o.pipeline.exportPrepared(batch, only);
         return;
       } catch (err) {
         if (!(err instanceof ExportFailure)) throw err;

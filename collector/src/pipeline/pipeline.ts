@@ -1,4 +1,4 @@
-import type { Exporter, PipelineBatch, Processor } from '../model.ts';
+import type { Exporter, PipelineBatch, Processor, WorkflowRow } from '../model.ts';
 
 export function emptyBatch(): PipelineBatch {
   return { spans: [], calls: [], workflows: [] };
@@ -6,6 +6,28 @@ export function emptyBatch(): PipelineBatch {
 
 function isEmpty(batch: PipelineBatch): boolean {
   return batch.spans.length === 0 && batch.calls.length === 0 && batch.workflows.length === 0;
+}
+
+/** One batch, made of parts processed one after another, in each exporter's prepared form. */
+export class PreparedBatch {
+  /** Per exporter: its prepared parts, or the parts' batches for exporters that do not prepare. */
+  readonly parts = new Map<Exporter, unknown[]>();
+  /** Rows of every part, for what must be known about the batch after its objects are dropped. */
+  spans = 0;
+  calls = 0;
+  /** Workflow rows are few (one per finished trace) and are kept: the workflow log records them. */
+  readonly workflows: WorkflowRow[] = [];
+}
+
+function mergeBatches(batches: readonly PipelineBatch[]): PipelineBatch {
+  if (batches.length === 1) return batches[0]!;
+  const out = emptyBatch();
+  for (const b of batches) {
+    for (const s of b.spans) out.spans.push(s);
+    for (const c of b.calls) out.calls.push(c);
+    for (const w of b.workflows) out.workflows.push(w);
+  }
+  return out;
 }
 
 /** Thrown when some exporters failed; `failed` names them so only those are retried. */
@@ -39,13 +61,41 @@ export class Pipeline {
     return current;
   }
 
+  /** Adds a processed part to `into`, in every exporter's form; the part itself need not be kept. */
+  prepare(part: PipelineBatch, into: PreparedBatch): void {
+    if (isEmpty(part)) return;
+    // Every exporter's form first: if one of them throws, `into` is left as it was.
+    const made = this.exporters.map((e) => (e.prepare ? e.prepare(part) : part));
+    into.spans += part.spans.length;
+    into.calls += part.calls.length;
+    for (const w of part.workflows) into.workflows.push(w);
+    this.exporters.forEach((e, i) => {
+      let parts = into.parts.get(e);
+      if (parts === undefined) into.parts.set(e, (parts = []));
+      parts.push(made[i]);
+    });
+  }
+
   /** Exports to `only` (default: every exporter); rejects with ExportFailure naming the exporters that failed. */
   async export(batch: PipelineBatch, only: readonly Exporter[] = this.exporters): Promise<void> {
-    if (isEmpty(batch)) return;
-    const results = await Promise.allSettled(only.map((e) => e.export(batch)));
+    const prepared = new PreparedBatch();
+    this.prepare(batch, prepared);
+    await this.exportPrepared(prepared, only);
+  }
+
+  /** Exports a prepared batch to `only` (default: every exporter); rejects like `export`. */
+  async exportPrepared(batch: PreparedBatch, only: readonly Exporter[] = this.exporters): Promise<void> {
+    const sending = only.filter((e) => batch.parts.has(e));
+    if (sending.length === 0) return;
+    const results = await Promise.allSettled(
+      sending.map((e) => {
+        const parts = batch.parts.get(e)!;
+        return e.exportPrepared ? e.exportPrepared(parts) : e.export(mergeBatches(parts as PipelineBatch[]));
+      }),
+    );
     const failures: { exporter: Exporter; error: unknown }[] = [];
     results.forEach((r, i) => {
-      if (r.status === 'rejected') failures.push({ exporter: only[i]!, error: r.reason });
+      if (r.status === 'rejected') failures.push({ exporter: sending[i]!, error: r.reason });
     });
     if (failures.length > 0) throw new ExportFailure(failures);
   }

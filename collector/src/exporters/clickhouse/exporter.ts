@@ -98,10 +98,17 @@ interface Ticket {
   reject(err: unknown): void;
 }
 
-/** One Native block of one export's rows for one table. */
-interface Block {
+/** One Native block of rows for one table. */
+interface EncodedBlock {
   bytes: Buffer;
   rows: number;
+}
+
+/** A batch encoded for the tables (see `prepare`). */
+export type PreparedRows = Record<(typeof TABLE_ORDER)[number], EncodedBlock[]>;
+
+/** A block waiting for its insert, with the export it belongs to. */
+interface Block extends EncodedBlock {
   ticket: Ticket;
 }
 
@@ -115,7 +122,7 @@ interface Chunk {
   tickets: Set<Ticket>;
 }
 
-/** Order of inserts within a flush: the cost data first, raw spans last. */
+/** The tables, cost data first: the order in which a flush starts their inserts. */
 const TABLE_ORDER = [TABLES.calls, TABLES.workflows, TABLES.traces] as const;
 
 /** The column list of each table's INSERT, in the order the block encoders write the columns. */
@@ -164,15 +171,38 @@ export class ClickHouseExporter implements Exporter {
   }
 
   export(batch: PipelineBatch): Promise<void> {
+    return this.exportPrepared([this.prepare(batch)]);
+  }
+
+  /**
+   * Encodes a batch into Native blocks, per table, at once: the batch's objects can then be dropped,
+   * and the blocks are what `exportPrepared` inserts (also again, unchanged, when an export is retried).
+   */
+  prepare(batch: PipelineBatch): PreparedRows {
+    return {
+      [TABLES.calls]: this.#encode(CALL_COLUMNS, batch.calls),
+      [TABLES.workflows]: this.#encode(WORKFLOW_COLUMNS, batch.workflows),
+      [TABLES.traces]: this.#encode(SPAN_COLUMNS, batch.spans),
+    };
+  }
+
+  /** Inserts prepared parts, in order; resolves once every row of them is committed. */
+  exportPrepared(parts: readonly unknown[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('clickhouse exporter: export after shutdown'));
-    const rows = batch.calls.length + batch.workflows.length + batch.spans.length;
-    if (rows === 0) return Promise.resolve();
+    const prepared = parts as readonly PreparedRows[];
+    if (prepared.every((part) => TABLE_ORDER.every((table) => part[table].length === 0))) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { chunks: 0, settled: false, resolve, reject };
-      // Encoding here (not at flush time) lets the byte limit see real sizes.
-      this.#enqueue(TABLES.calls, CALL_COLUMNS, batch.calls, ticket);
-      this.#enqueue(TABLES.workflows, WORKFLOW_COLUMNS, batch.workflows, ticket);
-      this.#enqueue(TABLES.traces, SPAN_COLUMNS, batch.spans, ticket);
+      for (const table of TABLE_ORDER) {
+        const pending = this.#pending.get(table)!;
+        for (const part of prepared) {
+          for (const block of part[table]) {
+            pending.push({ bytes: block.bytes, rows: block.rows, ticket });
+            this.#pendingBytes += block.bytes.length;
+            this.#pendingRows += block.rows;
+          }
+        }
+      }
       if (this.#pendingRows >= this.#batch.maxRows || this.#pendingBytes >= this.#batch.maxBytes) {
         void this.flush();
       } else if (this.#timer === undefined) {
@@ -189,7 +219,7 @@ export class ClickHouseExporter implements Exporter {
     }
     const chunks = this.#takeChunks();
     if (chunks.length === 0) return this.#flushChain;
-    // One flush at a time keeps inserts in export order and bounds concurrent writes.
+    // One flush at a time keeps each table's inserts in export order and bounds concurrent writes.
     this.#flushChain = this.#flushChain.then(() => this.#insertChunks(chunks));
     return this.#flushChain;
   }
@@ -201,27 +231,27 @@ export class ClickHouseExporter implements Exporter {
     await this.#flushChain;
   }
 
-  #enqueue<Row>(table: string, columns: readonly Column<Row>[], rows: readonly Row[], ticket: Ticket): void {
+  #encode<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): EncodedBlock[] {
+    const blocks: EncodedBlock[] = [];
     for (let from = 0; from < rows.length; from += this.#batch.maxRows) {
-      this.#enqueueBlock(table, columns, rows, from, Math.min(rows.length, from + this.#batch.maxRows), ticket);
+      this.#encodeBlock(columns, rows, from, Math.min(rows.length, from + this.#batch.maxRows), blocks);
     }
+    return blocks;
   }
 
   /**
    * Encodes rows `from`..`to` as one block, halved until it fits `maxBytes` (a single row always
    * fits), so every chunk can honour both limits.
    */
-  #enqueueBlock<Row>(table: string, columns: readonly Column<Row>[], rows: readonly Row[], from: number, to: number, ticket: Ticket): void {
+  #encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from: number, to: number, into: EncodedBlock[]): void {
     const bytes = encodeBlock(columns, rows, from, to);
     if (bytes.length > this.#batch.maxBytes && to - from > 1) {
       const middle = from + Math.ceil((to - from) / 2);
-      this.#enqueueBlock(table, columns, rows, from, middle, ticket);
-      this.#enqueueBlock(table, columns, rows, middle, to, ticket);
+      this.#encodeBlock(columns, rows, from, middle, into);
+      this.#encodeBlock(columns, rows, middle, to, into);
       return;
     }
-    this.#pending.get(table)!.push({ bytes, rows: to - from, ticket });
-    this.#pendingBytes += bytes.length;
-    this.#pendingRows += to - from;
+    into.push({ bytes, rows: to - from });
   }
 
   /** Groups everything pending into INSERT-sized chunks, recording which exports each one carries. */
@@ -252,7 +282,22 @@ export class ClickHouseExporter implements Exporter {
     return chunks;
   }
 
+  /**
+   * Inserts a flush's chunks: each table's in order, the tables side by side. Each insert finishes
+   * through the event loop, which processing holds for a while at a time, so inserting the three
+   * tables one after another made a flush wait for it three times over.
+   */
   async #insertChunks(chunks: Chunk[]): Promise<void> {
+    const byTable = new Map<string, Chunk[]>();
+    for (const chunk of chunks) {
+      const list = byTable.get(chunk.table);
+      if (list) list.push(chunk);
+      else byTable.set(chunk.table, [chunk]);
+    }
+    await Promise.all([...byTable.values()].map((list) => this.#insertInOrder(list)));
+  }
+
+  async #insertInOrder(chunks: Chunk[]): Promise<void> {
     for (const chunk of chunks) {
       try {
         const hash = createHash('sha256').update(chunk.table).update('\n');
