@@ -16,8 +16,9 @@
  *   a stale token swallow later inserts.
  * - `export(batch)` resolves once every row of the batch is committed, and rejects with the
  *   insert's error if a row could not be (non-retryable error, or retries exhausted).
- * - Format: rows are encoded in `export()` into ClickHouse's Native format (./blocks.ts, one block
- *   per table per export) and sent with an explicit column list. Native is columnar binary: parsing it
+ * - Format: `prepare()` encodes rows into ClickHouse's Native format (./blocks.ts, a block per table
+ *   per prepared part) and inserts name the columns explicitly. `export(batch)` prepares the batch
+ *   itself; the consumer prepares a large batch part by part and exports the parts together. Native is columnar binary: parsing it
  *   costs ClickHouse a small fraction of any text format (bench/clickhouse-export.bench.ts measures
  *   both), which matters most for embedded ClickHouse, where that work shares the collector's cores.
  * - The blocks are the INSERT's body (`FORMAT Native`): to a server over HTTP, to embedded ClickHouse
