@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.ts';
 import type { PipelineBatch, Processor, Span } from '../model.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 
@@ -11,8 +12,7 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
  */
 export class DedupeProcessor implements Processor {
   readonly name = 'dedupe';
-  private readonly seen = new Map<string, true>();
-  private readonly maxEntries: number;
+  private readonly seen: BoundedMap<string, true>;
   private readonly metrics: CollectorMetrics | undefined;
   /** Keys seen since the last `takeSeen()`, in order; null when nothing persists them. */
   private fresh: string[] | null;
@@ -20,7 +20,7 @@ export class DedupeProcessor implements Processor {
 
   constructor(options: { maxEntries: number; persist?: boolean }, metrics?: CollectorMetrics) {
     if (!(options.maxEntries >= 1)) throw new Error('dedupe: max_entries must be at least 1');
-    this.maxEntries = options.maxEntries;
+    this.seen = new BoundedMap(Math.floor(options.maxEntries));
     this.metrics = metrics;
     this.fresh = options.persist ? [] : null;
   }
@@ -75,15 +75,8 @@ export class DedupeProcessor implements Processor {
 
   /** Marks `key` as the most recently seen; true when it was already known. */
   private remember(key: string): boolean {
-    if (this.seen.delete(key)) {
-      this.seen.set(key, true);
-      return true;
-    }
+    const known = this.seen.has(key);
     this.seen.set(key, true);
-    if (this.seen.size > this.maxEntries) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-    return false;
+    return known;
   }
 }

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.ts';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -184,7 +185,7 @@ export class WorkflowProcessor implements Processor {
   private readonly now: () => number;
   private readonly metrics: CollectorMetrics | undefined;
   private readonly open = new Map<string, TraceSums>();
-  private readonly flushed = new Map<string, FlushedTrace>();
+  private readonly flushed: BoundedMap<string, FlushedTrace>;
   private bufferedSpans = 0;
   private lastSweepMs = -Infinity;
   private readonly sweepIntervalMs: number;
@@ -204,6 +205,7 @@ export class WorkflowProcessor implements Processor {
     }
     this.now = options.now ?? Date.now;
     this.metrics = metrics;
+    this.flushed = new BoundedMap(Math.floor(this.options.maxFlushedTraces));
     // Checking every open trace on every batch would cost O(traces) per request at high ingest rates.
     this.sweepIntervalMs = Math.min(250, this.options.quietWindowMs);
   }
@@ -331,12 +333,7 @@ export class WorkflowProcessor implements Processor {
   }
 
   private remember(traceId: string, entry: FlushedTrace): void {
-    this.flushed.delete(traceId);
     this.flushed.set(traceId, entry);
-    if (this.flushed.size > this.options.maxFlushedTraces) {
-      const oldest = this.flushed.keys().next().value;
-      if (oldest !== undefined) this.flushed.delete(oldest);
-    }
   }
 
   private updateGauges(): void {

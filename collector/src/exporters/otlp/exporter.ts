@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { BoundedMap } from '../../bounded-map.ts';
 import type { Exporter, PipelineBatch, Span } from '../../model.ts';
 import type { CollectorMetrics } from '../../telemetry/collector-metrics.ts';
 import { encodeTraceRequestProtobuf } from './protobuf-encode.ts';
@@ -58,7 +59,7 @@ export class OtlpForwardExporter implements Exporter {
   /** Root spans waiting for their workflow totals, by trace id. */
   private readonly held = new Map<string, { span: Span; since: number }>();
   /** Traces known to contain LLM calls recently (bounded): only their roots are worth holding. */
-  private readonly genaiTraces = new Map<string, true>();
+  private readonly genaiTraces = new BoundedMap<string, true>(100_000);
   private sending: Promise<void> | undefined;
   private closed = false;
   sentSpans = 0;
@@ -113,12 +114,7 @@ export class OtlpForwardExporter implements Exporter {
   }
 
   private markGenAI(traceId: string): void {
-    this.genaiTraces.delete(traceId);
     this.genaiTraces.set(traceId, true);
-    if (this.genaiTraces.size > 100_000) {
-      const oldest = this.genaiTraces.keys().next().value;
-      if (oldest !== undefined) this.genaiTraces.delete(oldest);
-    }
   }
 
   private enqueue(spans: Span[]): void {

@@ -1,5 +1,6 @@
 import { ATTR_ERROR_TYPE } from '@spendtrace/semconv';
 import { StatusCode, type GenAICall, type PipelineBatch, type Processor, type Span } from '../../model.ts';
+import { BoundedMap } from '../../bounded-map.ts';
 import { readString } from '../attributes.ts';
 import { readAttribution } from './attribution.ts';
 import { readCall, type CallReading } from './dialects.ts';
@@ -19,11 +20,10 @@ export class NormalizeProcessor implements Processor {
    * of a doubly instrumented call end at different times, so an SDK's batch exporter may send them
    * in different requests; the first one seen is kept.
    */
-  private readonly recent = new Map<string, { spanId: string; parentSpanId: string }>();
-  private readonly maxRecent: number;
+  private readonly recent: BoundedMap<string, { spanId: string; parentSpanId: string }>;
 
   constructor(options: { maxRecentCalls?: number } = {}) {
-    this.maxRecent = options.maxRecentCalls ?? 100_000;
+    this.recent = new BoundedMap(options.maxRecentCalls ?? 100_000);
   }
 
   process(batch: PipelineBatch): PipelineBatch {
@@ -52,13 +52,7 @@ export class NormalizeProcessor implements Processor {
         out ??= calls.slice(0, i);
         continue;
       }
-      if (!earlier) {
-        this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
-        if (this.recent.size > this.maxRecent) {
-          const oldest = this.recent.keys().next().value;
-          if (oldest !== undefined) this.recent.delete(oldest);
-        }
-      }
+      if (!earlier) this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
       out?.push(c);
     }
     return out ?? calls;
