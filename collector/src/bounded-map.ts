@@ -1,25 +1,20 @@
 /**
- * A map that keeps at most `maxEntries` entries and forgets the least recently set one first.
+ * Maps that keep their keys in the order they were last set and give the oldest one in constant
+ * time.
  *
- * Why not a plain Map with `map.delete(map.keys().next().value)`: V8's Map leaves a deleted entry
- * in place until the table is rebuilt, and an iterator steps over those one by one, so evicting from
- * the front of a full map costs time in proportion to what was evicted before. At 100,000 entries
- * that measured about 20 µs per eviction, on every span once the map had filled. Here the order of
- * `set`s is kept in a separate queue of (key, stamp) pairs, and eviction takes from its head in
- * constant time, skipping pairs whose key was set again later (their stamp no longer matches).
+ * Why not a plain Map and `map.keys().next()`: V8's Map leaves a deleted entry in place until the
+ * table is rebuilt, and an iterator steps over those one by one, so taking the oldest entry of a map
+ * whose front keeps being deleted costs time in proportion to what was deleted before it. At 100,000
+ * entries that measured about 20 µs per eviction, paid on every span once a collector's seen-set had
+ * filled. Here the order of `set`s is kept in a separate queue of (key, stamp) pairs; a pair whose key
+ * was deleted or set again later (its stamp no longer matches) is skipped once and dropped.
  */
-export class BoundedMap<K, V> {
-  readonly maxEntries: number;
+export class OrderedMap<K, V> {
   readonly #entries = new Map<K, { value: V; stamp: number }>();
   #keys: (K | undefined)[] = [];
   #stamps: number[] = [];
   #head = 0;
   #stamp = 0;
-
-  constructor(maxEntries: number) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`BoundedMap: maxEntries must be a positive integer, got ${maxEntries}`);
-    this.maxEntries = maxEntries;
-  }
 
   get size(): number {
     return this.#entries.size;
@@ -33,7 +28,7 @@ export class BoundedMap<K, V> {
     return this.#entries.get(key)?.value;
   }
 
-  /** Sets `key` (new or not) as the most recent entry; past `maxEntries` the least recent is forgotten. */
+  /** Sets `key` (new or not) as the newest entry. */
   set(key: K, value: V): void {
     const stamp = this.#stamp++;
     const entry = this.#entries.get(key);
@@ -44,26 +39,38 @@ export class BoundedMap<K, V> {
     }
     this.#keys.push(key);
     this.#stamps.push(stamp);
-    while (this.#entries.size > this.maxEntries) this.#evictOldest();
-    // Pairs of keys set again pile up in the queue: compact it once they are most of it.
-    if (this.#keys.length - this.#head > 2 * this.maxEntries + 1024) this.#compact();
+    // The consumed head and the stale pairs (keys set again or deleted) pile up in the queue: compact
+    // once they are most of it. Only here, never while `values()` may be iterating.
+    const live = this.#keys.length - this.#head;
+    if (live > 2 * this.#entries.size + 1024 || (this.#head > 65_536 && this.#head > live)) this.#compact();
   }
 
-  #evictOldest(): void {
+  delete(key: K): boolean {
+    return this.#entries.delete(key);
+  }
+
+  /** The least recently set key still present. */
+  oldestKey(): K | undefined {
     while (this.#head < this.#keys.length) {
       const key = this.#keys[this.#head] as K;
-      const stamp = this.#stamps[this.#head]!;
+      if (this.#entries.get(key)?.stamp === this.#stamps[this.#head]) return key;
       this.#keys[this.#head] = undefined;
       this.#head++;
-      if (this.#entries.get(key)?.stamp === stamp) {
-        this.#entries.delete(key);
-        break;
-      }
     }
-    if (this.#head > 65_536 && this.#head * 2 > this.#keys.length) this.#compact();
+    return undefined;
   }
 
-  /** Drops the consumed head of the queue and the pairs of keys set again since. */
+  /** Values from least to most recently set; entries may be deleted while iterating. */
+  *values(): IterableIterator<V> {
+    const keys = this.#keys;
+    const stamps = this.#stamps;
+    for (let i = this.#head; i < keys.length; i++) {
+      const entry = this.#entries.get(keys[i] as K);
+      if (entry !== undefined && entry.stamp === stamps[i]) yield entry.value;
+    }
+  }
+
+  /** Drops the consumed head of the queue and its stale pairs. */
   #compact(): void {
     const keys: (K | undefined)[] = [];
     const stamps: number[] = [];
@@ -77,5 +84,21 @@ export class BoundedMap<K, V> {
     this.#keys = keys;
     this.#stamps = stamps;
     this.#head = 0;
+  }
+}
+
+/** An OrderedMap that keeps at most `maxEntries` entries and forgets the least recently set first. */
+export class BoundedMap<K, V> extends OrderedMap<K, V> {
+  readonly maxEntries: number;
+
+  constructor(maxEntries: number) {
+    super();
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error(`BoundedMap: maxEntries must be a positive integer, got ${maxEntries}`);
+    this.maxEntries = maxEntries;
+  }
+
+  override set(key: K, value: V): void {
+    super.set(key, value);
+    while (this.size > this.maxEntries) this.delete(this.oldestKey() as K);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BoundedMap } from '../src/bounded-map.ts';
+import { BoundedMap, OrderedMap } from '../src/bounded-map.ts';
 
 /** Which of `candidates` the map still holds (probed by `has`: the map offers no iteration). */
 function held(map: BoundedMap<string, number>, candidates: string[]): string[] {
@@ -34,6 +34,45 @@ describe('BoundedMap', () => {
     }
     expect(map.size).toBe(max);
     for (const [key, value] of reference) expect(map.get(key)).toBe(value);
+  });
+
+  it('OrderedMap: oldest key and values in the order keys were last set, deletions allowed while iterating', () => {
+    const map = new OrderedMap<string, number>();
+    for (const [k, v] of [['a', 1], ['b', 2], ['c', 3], ['d', 4]] as const) map.set(k, v);
+    map.set('b', 20);
+    map.delete('a');
+    expect([map.oldestKey(), [...map.values()]]).toEqual(['c', [3, 4, 20]]);
+    const seen: number[] = [];
+    for (const v of map.values()) {
+      seen.push(v);
+      map.delete('d'); // deleting ahead of the iteration hides it
+      map.delete('c');
+    }
+    expect([seen, map.size, map.oldestKey()]).toEqual([[3, 20], 1, 'b']);
+    map.delete('b');
+    expect([map.oldestKey(), [...map.values()]]).toEqual([undefined, []]);
+  });
+
+  it('OrderedMap: stays exact through long runs of sets and deletes (queue compaction included)', () => {
+    const map = new OrderedMap<number, number>();
+    const reference = new Map<number, number>();
+    for (let i = 0; i < 300_000; i++) {
+      map.set(i, i);
+      reference.set(i, i);
+      // Delete mostly the oldest (as flushed traces), sometimes one in the middle.
+      if (i % 7 === 0) {
+        const key = i - 50;
+        map.delete(key);
+        reference.delete(key);
+      }
+      if (reference.size > 1000) {
+        const oldest = map.oldestKey()!;
+        expect(oldest).toBe(reference.keys().next().value);
+        map.delete(oldest);
+        reference.delete(oldest);
+      }
+    }
+    expect([...map.values()]).toEqual([...reference.values()]);
   });
 
   it('rejects a size that is not a positive integer', () => {

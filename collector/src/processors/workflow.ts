@@ -1,4 +1,4 @@
-import { BoundedMap } from '../bounded-map.ts';
+import { BoundedMap, OrderedMap } from '../bounded-map.ts';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -184,7 +184,8 @@ export class WorkflowProcessor implements Processor {
   private readonly options: WorkflowOptions;
   private readonly now: () => number;
   private readonly metrics: CollectorMetrics | undefined;
-  private readonly open = new Map<string, TraceSums>();
+  /** Open traces in creation order (the oldest is found in constant time, see bounded-map.ts). */
+  private readonly open = new OrderedMap<string, TraceSums>();
   private readonly flushed: BoundedMap<string, FlushedTrace>;
   private bufferedSpans = 0;
   private lastSweepMs = -Infinity;
@@ -237,8 +238,8 @@ export class WorkflowProcessor implements Processor {
    * queue records only below it: after a crash, every span of an open trace is replayed.
    */
   oldestOpenSequence(): number {
-    const first = this.open.values().next().value;
-    return first ? first.firstSequence : Infinity;
+    const first = this.open.oldestKey();
+    return first === undefined ? Infinity : this.open.get(first)!.firstSequence;
   }
 
   process(batch: PipelineBatch): PipelineBatch {
@@ -297,8 +298,8 @@ export class WorkflowProcessor implements Processor {
   }
 
   private evictOldest(batch: PipelineBatch): void {
-    const oldest = this.open.values().next().value;
-    if (oldest) this.evict(oldest, 'max_traces', batch);
+    const oldest = this.open.oldestKey();
+    if (oldest !== undefined) this.evict(this.open.get(oldest)!, 'max_traces', batch);
   }
 
   private evict(sums: TraceSums, reason: string, batch: PipelineBatch): void {
