@@ -30,7 +30,10 @@ export class OrderedMap<K, V> {
 
   /** Sets `key` (new or not) as the newest entry. */
   set(key: K, value: V): void {
-    const stamp = this.#stamp++;
+    const stamp = this.#stamp;
+    // Wrapping keeps stamps small integers; a stale pair could only be mistaken for a live one after
+    // 2^30 sets, and the queue is compacted long before it holds that many pairs.
+    this.#stamp = (stamp + 1) & 0x3fffffff;
     const entry = this.#entries.get(key);
     if (entry === undefined) this.#entries.set(key, { value, stamp });
     else {
