@@ -163,9 +163,10 @@ export class QueueConsumer {
    * Decodes, processes and prepares a batch of records in parts of about `partSpans` spans. A large
    * batch makes large ClickHouse inserts (cheap per row), while each part's spans and calls are
    * dropped once the exporters have their own form of them: objects that die young cost the garbage
-   * collector little, and a whole batch of them held until its insert commits cost it a quarter of the
-   * collector's CPU. Parts are cut at record boundaries by span count, so a replay cuts them alike and the spans of one
-   * request (e.g. an SDK's span and an instrumentation's span of one call) stay in one part.
+   * collector little, and a whole batch of them held until its insert commits cost it a quarter of
+   * the collector's CPU. Parts are cut at record boundaries by span count, so a replay cuts them
+   * alike, and the spans of one request (e.g. an SDK's and an instrumentation's span of one call)
+   * stay in one part.
    */
   private async process(group: QueueBatch | undefined): Promise<Processed> {
     const prepared = new PreparedBatch();
