@@ -206,7 +206,12 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       decode: decodeTraceRecord,
       groupLog,
       ...(workflow
-        ? { oldestOpenSequence: () => workflow.oldestOpenSequence(), beforeProcess: (p: number | undefined) => workflow.setBatchPosition(p), workflowLog }
+        ? {
+            oldestOpenSequence: () => workflow.oldestOpenSequence(),
+            batchSequence: () => workflow.sequence,
+            beforeProcess: (p: number | undefined) => workflow.setBatchPosition(p),
+            workflowLog,
+          }
         : {}),
       ...(dedupe && seenLog ? { seen: { take: () => dedupe.takeSeen(), log: seenLog } } : {}),
       maxRecords: config.queue.batchMaxRecords,

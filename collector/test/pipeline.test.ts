@@ -12,6 +12,8 @@ import { NormalizeProcessor } from '../src/processors/normalize/normalize.ts';
 import { WorkflowProcessor } from '../src/processors/workflow.ts';
 import type { Exporter, PipelineBatch, Span } from '../src/model.ts';
 import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
+
+const TRACE_C = '5cf92f3577b34da6a3ce929d0e0e4737';
 import { createCollectorMetrics } from '../src/telemetry/collector-metrics.ts';
 
 /** Test records are JSON arrays of span descriptions; the decoder turns them back into spans. */
@@ -216,6 +218,48 @@ describe('QueueConsumer', () => {
     expect(fwd.batches[0]!.spans.map((s) => s.spanId)).toEqual(['0000000000000001', '0000000000000002', '0000000000000003', '00000000000000a0']);
     const rowsA = ch.batches.flatMap((b) => b.workflows).filter((w) => w.traceId === TRACE_A);
     expect(rowsA.map((w) => [w.calls, w.inputTokens])).toEqual([[2, 30]]);
+    await shutDown({ queue, consumer, groupLog });
+  });
+
+  it('numbers batches as the workflow processor does, so a batch a processor failed on before it does not hold back acknowledgements', async () => {
+    const dir = tempDir();
+    const ch = new MemoryExporter('clickhouse');
+    const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+    const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+    const picky = {
+      name: 'picky',
+      process(batch: PipelineBatch): PipelineBatch {
+        if (batch.spans.some((s) => s.traceId === TRACE_C)) throw new Error('cannot handle this span');
+        return batch;
+      },
+    };
+    let clock = 0;
+    const workflow = new WorkflowProcessor({ quietWindowMs: 5000, now: () => clock });
+    const consumer = new QueueConsumer({
+      queue,
+      pipeline: new Pipeline([picky, new NormalizeProcessor(), workflow], [ch]),
+      decode,
+      groupLog,
+      oldestOpenSequence: () => workflow.oldestOpenSequence(),
+      batchSequence: () => workflow.sequence,
+      tickMs: 20,
+      log: () => {},
+    });
+    consumer.start();
+    // A batch the first processor fails on: the workflow processor never sees it.
+    await queue.append(record([{ traceId: TRACE_C, spanId: '0000000000000001', input: 1 }]));
+    await until(() => queue.stats().unackedBytes === 0);
+    // Trace A opens at 0, trace B at 1,000; at 5,500 A is quiet long enough to close, B is not.
+    await queue.append(record([{ traceId: TRACE_A, spanId: '00000000000000a0', input: 2 }]));
+    await until(() => ch.calls === 1);
+    clock = 1000;
+    await queue.append(record([{ traceId: TRACE_B, spanId: '00000000000000b0', input: 3 }]));
+    await until(() => ch.calls === 2);
+    clock = 5500;
+    await until(() => ch.batches.some((b) => b.workflows.some((w) => w.traceId === TRACE_A)));
+    // Only B's batch still feeds an open trace: A's is acknowledged.
+    await until(() => groupLog.pendingEnds().length === 1);
+    expect(ch.batches.flatMap((b) => b.workflows).map((w) => w.traceId)).toEqual([TRACE_A]);
     await shutDown({ queue, consumer, groupLog });
   });
 

@@ -18,6 +18,12 @@ export interface ConsumerOptions {
   groupLog: GroupLog;
   /** Lowest batch sequence still feeding buffered state (the workflow processor); Infinity when none. */
   oldestOpenSequence?: () => number;
+  /**
+   * The sequence number the workflow processor gave the last batch it saw. Batches are numbered with
+   * it, so a batch an earlier processor failed on (which that processor never saw) does not shift
+   * the numbering and hold back acknowledgements. Without it the consumer counts batches itself.
+   */
+  batchSequence?: () => number;
   /** Told the queue position of each batch before it is processed (the workflow processor, for replays). */
   beforeProcess?: (position: number | undefined) => void;
   /** Records which workflow rows were exported, so a replay does not count their spans twice. */
@@ -201,7 +207,8 @@ export class QueueConsumer {
     // Taken now: traces flushed by a later batch have their rows in that later export.
     const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
     const keys = this.o.seen?.take() ?? [];
-    return { batch: prepared, position: group?.position, coveredPosition: this.lastPosition, sequence: this.batches, oldestOpen, keys };
+    const sequence = this.o.batchSequence?.() ?? this.batches;
+    return { batch: prepared, position: group?.position, coveredPosition: this.lastPosition, sequence, oldestOpen, keys };
   }
 
   /** Runs one part through the processors into the exporters' prepared form. */
@@ -217,7 +224,7 @@ export class QueueConsumer {
       this.o.log?.(`spendtrace collector: dropping a batch of ${spans.length} spans a processor failed on: ${(err as Error).stack ?? String(err)}`);
       batch = emptyBatch();
     }
-    // One count per process() call, as the workflow processor counts them, so sequences line up.
+    // One count per process() call, as the workflow processor counts the batches it sees.
     this.batches++;
     if (this.o.metrics) recordCallMetrics(this.o.metrics, batch.calls);
   }
@@ -252,7 +259,8 @@ export class QueueConsumer {
 
   /** Acknowledges the longest prefix of exported batches that no open workflow still depends on. */
   private async ackReady(oldestOpen: number): Promise<void> {
-    // The workflow processor counts every batch it sees, as the consumer does, so sequences line up.
+    // Batches carry the workflow processor's own sequence numbers (`batchSequence`), so they compare
+    // with its oldest open one.
     let position = -1;
     while (this.pending.length > 0 && this.pending[0]!.sequence < oldestOpen) position = this.pending.shift()!.position;
     if (position <= this.acked) return;
