@@ -1,17 +1,18 @@
 import { isWrapped } from '@opentelemetry/instrumentation';
 import type { InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
 import { GEN_AI_OPERATION } from '@spendtrace/semconv';
-import { GenAIInstrumentationBase, isAsyncIterable, observeStream, reportInstrumentationError, sdkModuleDefinition, tracePromiseCall } from '../core/index.ts';
+import { GenAIInstrumentationBase, isAsyncIterable, observeStream, PerClient, reportInstrumentationError, sdkModuleDefinition, tracePromiseCall } from '../core/index.ts';
 import type { GenAICall, GenAICallOutcome, GenAICallStart, SpendtraceInstrumentationConfig } from '../core/index.ts';
 import {
   backendOf,
+  baseUrlOf,
   generateRequestAttributes,
   inputMessagesOf,
   modelIdOf,
   systemInstructionsOf,
   toolDefinitionsOf,
 } from './request.ts';
-import type { GoogleApiClientLike } from './request.ts';
+import type { GoogleApiClientLike, GoogleBackend } from './request.ts';
 import { embedOutcome, GeminiStreamAccumulator, generateOutcome } from './response.ts';
 
 /** Options of {@link GoogleGenAIInstrumentation}; the shared spendtrace options apply as documented there. */
@@ -64,6 +65,9 @@ type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
  * `Models` class; for bundled apps use {@link GoogleGenAIInstrumentation.instrumentClient}.
  */
 export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleGenAIInstrumentationConfig> {
+  /** Provider, server and location per API client (the Gemini API or Vertex AI, from its base URL). */
+  private readonly backends = new PerClient<GoogleBackend>((client) => baseUrlOf(client as GoogleApiClientLike));
+
   constructor(config: GoogleGenAIInstrumentationConfig = {}) {
     super(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, config);
   }
@@ -151,7 +155,7 @@ export class GoogleGenAIInstrumentation extends GenAIInstrumentationBase<GoogleG
   private startCall(models: ModelsLike | undefined, params: GenerateParamsLike | undefined, kind: MethodKind): GenAICall | undefined {
     let spec: GenAICallStart;
     try {
-      const backend = backendOf(models?.apiClient);
+      const backend = this.backends.get(models?.apiClient, (client) => backendOf(client as GoogleApiClientLike | undefined));
       const embed = kind === 'embed';
       spec = {
         operation: embed ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.GENERATE_CONTENT,

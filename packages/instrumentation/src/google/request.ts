@@ -45,11 +45,16 @@ function call<T>(fn: (() => T) | undefined, self: unknown): T | undefined {
   }
 }
 
+/** The base URL a @google/genai API client sends to. */
+export function baseUrlOf(apiClient: GoogleApiClientLike | undefined): unknown {
+  return call(apiClient?.getBaseUrl, apiClient);
+}
+
 export function backendOf(apiClient: GoogleApiClientLike | undefined): GoogleBackend {
   const vertex = call(apiClient?.isVertexAI, apiClient) === true;
   const backend: GoogleBackend = {
     provider: vertex ? GEN_AI_PROVIDER.GCP_VERTEX_AI : GEN_AI_PROVIDER.GCP_GEMINI,
-    ...serverAttributes(call(apiClient?.getBaseUrl, apiClient)),
+    ...serverAttributes(baseUrlOf(apiClient)),
   };
   if (vertex) {
     const location = call(apiClient?.getLocation, apiClient);
