@@ -28,8 +28,8 @@ export class OrderedMap<K, V> {
     return this.#entries.get(key)?.value;
   }
 
-  /** Sets `key` (new or not) as the newest entry. */
-  set(key: K, value: V): void {
+  /** Sets `key` (new or not) as the newest entry; returns whether it was already present. */
+  set(key: K, value: V): boolean {
     const stamp = this.#stamp;
     // Wrapping keeps stamps small integers; a stale pair could only be mistaken for a live one after
     // 2^30 sets, and the queue is compacted long before it holds that many pairs.
@@ -46,6 +46,7 @@ export class OrderedMap<K, V> {
     // once they are most of it. Only here, never while `values()` may be iterating.
     const live = this.#keys.length - this.#head;
     if (live > 2 * this.#entries.size + 1024 || (this.#head > 65_536 && this.#head > live)) this.#compact();
+    return entry !== undefined;
   }
 
   delete(key: K): boolean {
@@ -100,8 +101,9 @@ export class BoundedMap<K, V> extends OrderedMap<K, V> {
     this.maxEntries = maxEntries;
   }
 
-  override set(key: K, value: V): void {
-    super.set(key, value);
+  override set(key: K, value: V): boolean {
+    const present = super.set(key, value);
     while (this.size > this.maxEntries) this.delete(this.oldestKey() as K);
+    return present;
   }
 }

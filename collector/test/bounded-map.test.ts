@@ -12,8 +12,8 @@ describe('BoundedMap', () => {
     map.set('a', 1);
     map.set('b', 2);
     map.set('c', 3);
-    map.set('a', 10); // a is now the newest: b goes first
-    map.set('d', 4);
+    expect(map.set('a', 10)).toBe(true); // present already; now the newest, so b goes first
+    expect(map.set('d', 4)).toBe(false);
     expect(held(map, ['a', 'b', 'c', 'd'])).toEqual(['a', 'c', 'd']);
     expect([map.get('a'), map.get('b'), map.size]).toEqual([10, undefined, 3]);
     map.set('e', 5);

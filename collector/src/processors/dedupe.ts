@@ -75,8 +75,6 @@ export class DedupeProcessor implements Processor {
 
   /** Marks `key` as the most recently seen; true when it was already known. */
   private remember(key: string): boolean {
-    const known = this.seen.has(key);
-    this.seen.set(key, true);
-    return known;
+    return this.seen.set(key, true);
   }
 }
