@@ -4,7 +4,8 @@
  * requests:
  *   - decode only (the protobuf decoder: the floor of any ingest path),
  *   - decode + processors in this process (normalize, price, dedupe, workflow; no storage).
- * Prints spans/s, ratios to the decode-only rate, the collector's peak and final RSS, and the
+ * Prints spans/s, ratios to the decode-only rate, request latency (p50, p99, max), the collector's
+ * peak and final RSS, and the
  * collector's CPU time per span over the run, split by the threads that spent it (JavaScript,
  * V8's garbage collector, embedded ClickHouse's query and merge threads, libuv's I/O threads): on
  * a machine that other work shares, CPU per span is the steadier figure. The last line is a JSON
@@ -133,12 +134,16 @@ const groupsBefore = cpuByGroup(child.pid!);
 t = performance.now();
 let next = 0;
 let retried = 0;
+/** Time from sending each request to its answer: what an OTLP exporter waits (its timeout is 10 s). */
+const latenciesMs: number[] = [];
 async function sender(): Promise<void> {
   while (next < bodies.length) {
     const body = bodies[next++]!;
     for (;;) {
+      const sent = performance.now();
       const res = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: body as Uint8Array<ArrayBuffer> });
       await res.arrayBuffer();
+      latenciesMs.push(performance.now() - sent);
       if (res.status === 200) break;
       if (res.status !== 429 && res.status !== 503) throw new Error(`collector answered ${res.status}`);
       retried++;
@@ -178,7 +183,10 @@ const perSpanUs = (seconds: number) => ((seconds * 1e6) / spans).toFixed(1);
 process.stdout.write(
   `collector CPU: ${perSpanUs(cpuSeconds)} µs per span (${(cpuSeconds / (committedMs / 1000)).toFixed(2)} cores busy): ${groups.map(([group, seconds]) => `${group} ${perSpanUs(seconds)}`).join(', ')}\n`,
 );
+latenciesMs.sort((a, b) => a - b);
+const percentile = (p: number) => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((p / 100) * latenciesMs.length))]!;
+process.stdout.write(`request latency: p50 ${percentile(50).toFixed(0)} ms, p99 ${percentile(99).toFixed(0)} ms, max ${latenciesMs[latenciesMs.length - 1]!.toFixed(0)} ms (${CONCURRENCY} in flight)\n`);
 process.stdout.write(`collector RSS: idle ${mib(rssBefore.now)} MiB, peak ${mib(rss.peak)} MiB, after ${mib(rss.now)} MiB; 429/503 retries ${retried}\n`);
 process.stdout.write(
-  JSON.stringify({ spans, decodeRate: Math.round(decodeRate), processRate: Math.round(processRate), acceptRate: Math.round(acceptRate), e2eRate: Math.round(e2eRate), rssPeakMiB: Number(mib(rss.peak)), cpuUsPerSpan: Number(perSpanUs(cpuSeconds)), retried }) + '\n',
+  JSON.stringify({ spans, decodeRate: Math.round(decodeRate), processRate: Math.round(processRate), acceptRate: Math.round(acceptRate), e2eRate: Math.round(e2eRate), rssPeakMiB: Number(mib(rss.peak)), cpuUsPerSpan: Number(perSpanUs(cpuSeconds)), latencyP99Ms: Math.round(percentile(99)), retried }) + '\n',
 );
