@@ -5,11 +5,10 @@
  *   - decode only (the protobuf decoder: the floor of any ingest path),
  *   - decode + processors in this process (normalize, price, dedupe, workflow; no storage).
  * Prints spans/s, ratios to the decode-only rate, request latency (p50, p99, max), the collector's
- * peak and final RSS, and the
- * collector's CPU time per span over the run, split by the threads that spent it (JavaScript,
- * V8's garbage collector, embedded ClickHouse's query and merge threads, libuv's I/O threads): on
- * a machine that other work shares, CPU per span is the steadier figure. The last line is a JSON
- * summary.
+ * peak and final RSS, and the collector's CPU time per span over the run, split by the threads that
+ * spent it (JavaScript, V8's garbage collector, embedded ClickHouse's query and merge threads,
+ * libuv's I/O threads): on a machine that other work shares, CPU per span is the steadier figure.
+ * The last line is a JSON summary.
  *
  * Knobs: BENCH_SPANS (total, default 400000: the collector's bounded state, e.g. the dedupe seen-set of
  * 200,000 span ids, is full for the second half of the run, as in a collector that has run a while), BENCH_SPANS_PER_REQUEST (default 1000; the OTel SDK's
