@@ -10,7 +10,7 @@ import { QueueConsumer } from '../src/pipeline/consumer.ts';
 import { ExportFailure, Pipeline } from '../src/pipeline/pipeline.ts';
 import { NormalizeProcessor } from '../src/processors/normalize/normalize.ts';
 import { WorkflowProcessor } from '../src/processors/workflow.ts';
-import type { Exporter, PipelineBatch, Span } from '../src/model.ts';
+import type { Exporter, PipelineBatch, Processor, Span } from '../src/model.ts';
 import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
 
 const TRACE_C = '5cf92f3577b34da6a3ce929d0e0e4737';
@@ -54,6 +54,17 @@ class MemoryExporter implements Exporter {
   get calls(): number {
     return this.batches.reduce((n, b) => n + b.calls.length, 0);
   }
+}
+
+/** A processor that throws on any batch holding a span of `traceId`. */
+function failingOn(traceId: string): Processor {
+  return {
+    name: 'picky',
+    process(batch: PipelineBatch): PipelineBatch {
+      if (batch.spans.some((s) => s.traceId === traceId)) throw new Error('cannot handle this span');
+      return batch;
+    },
+  };
 }
 
 const dirs: string[] = [];
@@ -226,13 +237,7 @@ describe('QueueConsumer', () => {
     const ch = new MemoryExporter('clickhouse');
     const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
     const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
-    const picky = {
-      name: 'picky',
-      process(batch: PipelineBatch): PipelineBatch {
-        if (batch.spans.some((s) => s.traceId === TRACE_C)) throw new Error('cannot handle this span');
-        return batch;
-      },
-    };
+    const picky = failingOn(TRACE_C);
     let clock = 0;
     const workflow = new WorkflowProcessor({ quietWindowMs: 5000, now: () => clock });
     const consumer = new QueueConsumer({
@@ -268,13 +273,7 @@ describe('QueueConsumer', () => {
     const ch = new MemoryExporter('clickhouse');
     const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
     const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
-    const picky = {
-      name: 'picky',
-      process(batch: PipelineBatch): PipelineBatch {
-        if (batch.spans.some((s) => s.traceId === TRACE_B)) throw new Error('cannot handle this span');
-        return batch;
-      },
-    };
+    const picky = failingOn(TRACE_B);
     const metrics = createCollectorMetrics();
     const logs: string[] = [];
     const consumer = new QueueConsumer({ queue, pipeline: new Pipeline([new NormalizeProcessor(), picky], [ch]), decode, groupLog, tickMs: 20, metrics, log: (m) => logs.push(m) });

@@ -40,10 +40,6 @@ export class NativeWriter {
     this.#buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
   }
 
-  get length(): number {
-    return this.#pos;
-  }
-
   /** The bytes written so far (a view of the writer's buffer: stop writing before using it). */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#pos);
