@@ -12,9 +12,6 @@ function isEmpty(batch: PipelineBatch): boolean {
 export class PreparedBatch {
   /** Per exporter: its prepared parts, or the parts' batches for exporters that do not prepare. */
   readonly parts = new Map<Exporter, unknown[]>();
-  /** Rows of every part, for what must be known about the batch after its objects are dropped. */
-  spans = 0;
-  calls = 0;
   /** Workflow rows are few (one per finished trace) and are kept: the workflow log records them. */
   readonly workflows: WorkflowRow[] = [];
 }
@@ -66,8 +63,6 @@ export class Pipeline {
     if (isEmpty(part)) return;
     // Every exporter's form first: if one of them throws, `into` is left as it was.
     const made = this.exporters.map((e) => (e.prepare ? e.prepare(part) : part));
-    into.spans += part.spans.length;
-    into.calls += part.calls.length;
     for (const w of part.workflows) into.workflows.push(w);
     this.exporters.forEach((e, i) => {
       let parts = into.parts.get(e);
