@@ -84,7 +84,7 @@ function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics
         processors.push(dedupe);
         break;
       case 'workflow':
-        workflow = new WorkflowProcessor(config.processors.workflow, metrics);
+        workflow = new WorkflowProcessor({ ...config.processors.workflow, holdRoots: forwardHoldsRoots(config) }, metrics);
         processors.push(workflow);
         break;
       default:
@@ -92,6 +92,11 @@ function buildProcessors(config: CollectorConfig, catalog: PriceCatalog, metrics
     }
   }
   return { processors, ...(workflow ? { workflow } : {}), ...(dedupe ? { dedupe } : {}) };
+}
+
+/** Whether an exporter holds root spans until their workflow totals are put on them. */
+function forwardHoldsRoots(config: CollectorConfig): boolean {
+  return config.service.pipelines.traces.exporters.includes('otlp') && config.exporters.otlp.holdRootsMs > 0;
 }
 
 /** normalize, reporting collapsed double-instrumented calls to the metrics. */

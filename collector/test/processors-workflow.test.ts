@@ -158,6 +158,29 @@ describe('workflow', () => {
     expect(root.attributes['gen_ai.usage.input_tokens']).toBeUndefined();
   });
 
+  it('without holdRoots, annotates a root only in the batch that brought it, with the same row', () => {
+    const held = setup();
+    const released = setup({ holdRoots: false });
+    const heldRoot = agentRoot(TRACE_A, '0000000000000001');
+    const releasedRoot = agentRoot(TRACE_A, '0000000000000001');
+    held.send(llm(TRACE_A, '0000000000000002', '0000000000000001', 100, 20, 0.25), heldRoot);
+    released.send(llm(TRACE_A, '0000000000000002', '0000000000000001', 100, 20, 0.25), releasedRoot);
+    held.clock.t += 5_000;
+    released.clock.t += 5_000;
+    const heldRows = held.tick();
+    const releasedRows = released.tick();
+    expect(releasedRows).toEqual(heldRows);
+    expect(releasedRows.map((r) => [r.rootSpanName, r.workflowName, r.agentName, r.userId, r.feature, r.costUsd])).toEqual([['invoke_agent support', 'ticket', 'support', 'u-1', 'triage', 0.25]]);
+    expect(heldRoot.attributes['spendtrace.workflow.cost']).toBe(0.25);
+    expect(releasedRoot.attributes['spendtrace.workflow.cost']).toBeUndefined();
+
+    // Flushed within its own batch (quiet window 0), the root still gets its totals.
+    const { send } = setup({ holdRoots: false, quietWindowMs: 0 });
+    const root = agentRoot(TRACE_B, '0000000000000001');
+    expect(send(llm(TRACE_B, '0000000000000002', '0000000000000001', 7, 3, 0.5), root).map((r) => r.costUsd)).toEqual([0.5]);
+    expect(root.attributes['spendtrace.workflow.cost']).toBe(0.5);
+  });
+
   it('reports the oldest batch still feeding an open trace', () => {
     const { clock, send, tick, wf } = setup();
     expect(wf.oldestOpenSequence()).toBe(Infinity);

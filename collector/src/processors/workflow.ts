@@ -21,7 +21,7 @@ import {
 } from '@spendtrace/semconv';
 import { StatusCode, type GenAICall, type PipelineBatch, type Processor, type Span, type WorkflowRow } from '../model.ts';
 import { firstString, readString } from './attributes.ts';
-import { readAttribution } from './normalize/attribution.ts';
+import { readAttribution, type CallAttribution } from './normalize/attribution.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 
 export interface WorkflowOptions {
@@ -35,6 +35,13 @@ export interface WorkflowOptions {
   maxSpansPerTrace: number;
   /** Flushed trace ids remembered so that late spans produce delta rows (oldest forgotten first). */
   maxFlushedTraces: number;
+  /**
+   * Keep each open trace's root span until the trace flushes, to put the totals on it then (for an
+   * exporter that holds roots until their totals are known: OTLP forwarding). Otherwise a root is
+   * annotated only when its trace flushes within the batch that brought it; later the root has
+   * already been exported, and holding it would keep a whole span alive per open trace.
+   */
+  holdRoots?: boolean;
   /** Milliseconds clock; injectable for tests. */
   now?: () => number;
 }
@@ -45,6 +52,7 @@ export const DEFAULT_WORKFLOW_OPTIONS: WorkflowOptions = {
   maxTraces: 50_000,
   maxSpansPerTrace: 10_000,
   maxFlushedTraces: 200_000,
+  holdRoots: true,
 };
 
 /** What is remembered of a flushed trace: enough to number delta rows and keep their sums exact. */
@@ -69,6 +77,18 @@ interface Identity {
   customerId: string;
 }
 
+/** What a trace's identity needs of its earliest call (the call itself is not kept). */
+interface FirstCall {
+  timestampNs: bigint;
+  serviceName: string;
+  environment: string;
+  workflowName: string;
+  agentName: string;
+  feature: string;
+  userId: string;
+  customerId: string;
+}
+
 /** The running sums of one open trace (or of the late spans of a flushed one). */
 class TraceSums {
   readonly traceId: string;
@@ -76,6 +96,11 @@ class TraceSums {
   /** The processor's batch sequence number when this trace first appeared. */
   readonly firstSequence: number;
   lastActivityMs: number;
+  /** Whether the root span has arrived. */
+  rootSeen = false;
+  rootName = '';
+  rootAttribution: CallAttribution | undefined;
+  /** The root span itself, while it may still be annotated (see `WorkflowOptions.holdRoots`). */
   root: Span | undefined;
   first = 0n;
   last = 0n;
@@ -93,7 +118,7 @@ class TraceSums {
   genai = false;
   readonly models = new Set<string>();
   readonly tools = new Set<string>();
-  firstCall: GenAICall | undefined;
+  firstCall: FirstCall | undefined;
   agentName = '';
   workflowName = '';
 
@@ -111,6 +136,9 @@ class TraceSums {
     if (this.spans === 0 || end > this.last) this.last = end;
     this.spans++;
     if (span.parentSpanId === '') {
+      this.rootSeen = true;
+      this.rootName = span.name;
+      this.rootAttribution = readAttribution(span);
       this.root = span;
     }
     const a = span.attributes;
@@ -141,14 +169,17 @@ class TraceSums {
     if (call.pricingStatus !== '') this.unpricedCalls++;
     const model = call.responseModel || call.requestModel;
     if (model !== '') this.models.add(model);
-    if (!this.firstCall || call.timestampNs < this.firstCall.timestampNs) this.firstCall = call;
+    if (!this.firstCall || call.timestampNs < this.firstCall.timestampNs) {
+      const { timestampNs, serviceName, environment, workflowName, agentName, feature, userId, customerId } = call;
+      this.firstCall = { timestampNs, serviceName, environment, workflowName, agentName, feature, userId, customerId };
+    }
   }
 
   identity(): Identity {
-    const root = this.root ? readAttribution(this.root) : undefined;
+    const root = this.rootAttribution;
     const c = this.firstCall;
     return {
-      rootSpanName: this.root?.name ?? '',
+      rootSpanName: this.rootName,
       serviceName: root?.serviceName || c?.serviceName || '',
       environment: root?.environment || c?.environment || '',
       workflowName: root?.workflowName || this.workflowName || c?.workflowName || '',
@@ -246,6 +277,7 @@ export class WorkflowProcessor implements Processor {
     const nowMs = this.now();
     const sequence = ++this.sequence;
     let callsBySpan: Map<string, GenAICall> | undefined;
+    let rootsOfBatch: TraceSums[] | undefined;
     if (batch.calls.length > 0) {
       callsBySpan = new Map();
       for (const c of batch.calls) callsBySpan.set(c.traceId + c.spanId, c);
@@ -259,12 +291,14 @@ export class WorkflowProcessor implements Processor {
         if (this.open.size > this.options.maxTraces) this.evictOldest(batch);
       }
       sums.addSpan(span, callsBySpan?.get(span.traceId + span.spanId), nowMs);
+      if (span.parentSpanId === '' && !this.options.holdRoots) (rootsOfBatch ??= []).push(sums);
       this.bufferedSpans++;
       if (sums.spans >= this.options.maxSpansPerTrace) {
         this.evict(sums, 'max_spans', batch);
       }
     }
     this.flushDue(nowMs, batch);
+    if (rootsOfBatch) for (const sums of rootsOfBatch) sums.root = undefined;
     this.updateGauges();
     return batch;
   }
@@ -290,7 +324,7 @@ export class WorkflowProcessor implements Processor {
     const { quietWindowMs, maxWaitMs } = this.options;
     for (const sums of this.open.values()) {
       // Late spans of a flushed trace have no root to wait for: the quiet window alone closes them.
-      const rootDone = sums.root !== undefined || this.flushed.has(sums.traceId);
+      const rootDone = sums.rootSeen || this.flushed.has(sums.traceId);
       if ((rootDone && nowMs - sums.lastActivityMs >= quietWindowMs) || nowMs - sums.firstSeenMs >= maxWaitMs) {
         this.flushTrace(sums, batch);
       }
