@@ -24,6 +24,7 @@ import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-val
 import type { DecodedTraceRequest } from './types.ts';
 import { TRACE_MESSAGES } from './trace-fields.ts';
 import { WireReader } from './wire-reader.ts';
+import { AttributeCollector } from './attribute-shapes.ts';
 
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
@@ -31,6 +32,8 @@ const STRING_CACHE_SLOTS = 4096;
 /** Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. */
 const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/** A span's attributes until its end, where the decoded ones replace it (never mutated). */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 class ProtobufTraceDecoder extends WireReader {
   /**
@@ -42,6 +45,10 @@ class ProtobufTraceDecoder extends WireReader {
   private readonly messages = TRACE_MESSAGES;
   readonly spans: Span[] = [];
   readonly rejections = new RejectionTally();
+  /** The span being decoded's attributes, built into one object when the span ends. */
+  private readonly spanAttributes = new AttributeCollector();
+  /** The key-cache slot of the key `readKey` returned last; -1 when it did not go through the cache. */
+  private keySlot = -1;
 
   constructor(body: Uint8Array) {
     super(body);
@@ -158,7 +165,7 @@ class ProtobufTraceDecoder extends WireReader {
       kind: 0,
       startTimeUnixNano: 0n,
       endTimeUnixNano: 0n,
-      attributes: {},
+      attributes: NO_ATTRIBUTES,
       droppedAttributesCount: 0,
       events: [],
       droppedEventsCount: 0,
@@ -170,6 +177,7 @@ class ProtobufTraceDecoder extends WireReader {
       scope,
       scopeSchemaUrl: '',
     };
+    this.spanAttributes.reset();
     while (this.pos < end) {
       const field = this.nextField(this.messages.span, end);
       switch (field) {
@@ -198,7 +206,7 @@ class ProtobufTraceDecoder extends WireReader {
           span.endTimeUnixNano = this.readFixed64(end);
           break;
         case 9:
-          this.decodeKeyValue(span.attributes, this.readMessageEnd(end), 0);
+          this.decodeSpanAttribute(this.readMessageEnd(end));
           break;
         case 10:
           span.droppedAttributesCount = this.readVarint32(end);
@@ -225,6 +233,7 @@ class ProtobufTraceDecoder extends WireReader {
           this.skipFieldValue(this.messages.span, field, end);
       }
     }
+    span.attributes = this.spanAttributes.build();
     span.parentSpanId = normalizeParentSpanId(span.parentSpanId);
     const problem = spanIdProblem(span.traceId, span.spanId);
     if (problem === '') this.spans.push(span);
@@ -319,6 +328,28 @@ class ProtobufTraceDecoder extends WireReader {
       }
     }
     setAttribute(into, key, value);
+  }
+
+  /** Decodes one KeyValue of a span's attributes into the span's attribute collector. */
+  private decodeSpanAttribute(end: number): void {
+    let key = '';
+    let slot = -1;
+    let value: AttrValue = null;
+    while (this.pos < end) {
+      const field = this.nextField(this.messages.keyValue, end);
+      switch (field) {
+        case 1:
+          key = this.readKey(end);
+          slot = this.keySlot;
+          break;
+        case 2:
+          value = this.decodeAnyValue(this.readMessageEnd(end), 0);
+          break;
+        default:
+          this.skipFieldValue(this.messages.keyValue, field, end);
+      }
+    }
+    this.spanAttributes.add(key, value, slot);
   }
 
   /** An AnyValue with no field set decodes to null; with several set, the last one wins. */
@@ -440,6 +471,7 @@ class ProtobufTraceDecoder extends WireReader {
     const stop = this.readMessageEnd(end);
     const start = this.pos;
     this.pos = stop;
+    this.keySlot = -1;
     if (stop === start) return '';
     if (stop - start <= CACHED_KEY_MAX) return this.cachedKey(start, stop);
     return this.nodeBuf.utf8Slice(start, stop);
@@ -461,6 +493,7 @@ class ProtobufTraceDecoder extends WireReader {
     hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
     hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
     const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
+    this.keySlot = slot;
     const cachedBytes = stringCacheBytes[slot];
     if (cachedBytes !== undefined && cachedBytes.length === stop - start) {
       let same = true;
