@@ -18,7 +18,6 @@
  * walks the same messages from the same tables without building spans; a change to what is
  * accepted here belongs there too (the scan tests compare both on damaged input).
  */
-import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
@@ -36,11 +35,6 @@ const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 class ProtobufTraceDecoder extends WireReader {
-  /**
-   * `utf8Slice` is the method `Buffer#toString('utf8', start, end)` calls after checking its
-   * arguments; the decoder has already checked them, and this call sits on the hottest path.
-   */
-  private readonly nodeBuf: Buffer & { utf8Slice(start: number, end: number): string };
   private readonly view: DataView;
   private readonly messages = TRACE_MESSAGES;
   readonly spans: Span[] = [];
@@ -52,7 +46,6 @@ class ProtobufTraceDecoder extends WireReader {
 
   constructor(body: Uint8Array) {
     super(body);
-    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as Buffer & { utf8Slice(start: number, end: number): string };
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   }
 

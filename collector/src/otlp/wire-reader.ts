@@ -2,6 +2,7 @@
  * The protobuf wire-format primitives shared by the OTLP trace decoder and scanner, so both accept
  * and refuse exactly the same bytes with the same errors.
  */
+import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './errors.ts';
 
 export const WIRE_VARINT = 0;
@@ -33,15 +34,21 @@ export function messageFields(wireTypes: { [fieldNumber: number]: number }): Mes
   return fields;
 }
 
-/** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/**
+ * A Buffer view of the body, for its `utf8Slice` and `hexSlice`: the methods `toString('utf8' | 'hex',
+ * start, end)` calls after checking its arguments. The readers have already checked them, and these
+ * calls sit on the hottest path.
+ */
+export type SliceableBuffer = Buffer & { utf8Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
 
 export class WireReader {
   protected readonly buf: Uint8Array;
+  protected readonly nodeBuf: SliceableBuffer;
   protected pos = 0;
 
   constructor(body: Uint8Array) {
     this.buf = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as SliceableBuffer;
   }
 
   /**
@@ -166,12 +173,9 @@ export class WireReader {
     if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   }
 
-  /** Lower-case hex of the bytes [start, end). */
+  /** Lower-case hex of the bytes [start, end), as one flat string (ids become map keys at once). */
   protected hex(start: number, end: number): string {
-    const buf = this.buf;
-    let hex = '';
-    for (let i = start; i < end; i++) hex += HEX_BYTE[buf[i]!]!;
-    return hex;
+    return start === end ? '' : this.nodeBuf.hexSlice(start, end);
   }
 
   protected fail(message: string, offset: number = this.pos): never {
