@@ -18,15 +18,24 @@ export interface Column<Row> {
   write(writer: NativeWriter, rows: readonly Row[], from: number, to: number): void;
 }
 
+/**
+ * Bytes per row of the last block of each column set: the next block's buffer is sized from it, so
+ * it is allocated once instead of growing (and being copied) two or three times.
+ */
+const bytesPerRow = new WeakMap<readonly Column<never>[], number>();
+
 /** Encodes rows `from`..`to` of `rows` as one Native block of `columns`. */
 export function encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from = 0, to = rows.length): Buffer {
-  const writer = new NativeWriter((to - from) * 256 + 1024);
+  const perRow = bytesPerRow.get(columns) ?? 256;
+  const writer = new NativeWriter(Math.ceil((to - from) * perRow * 1.125) + 1024);
   writer.block(columns.length, to - from);
   for (const column of columns) {
     writer.column(column.name, column.type);
     column.write(writer, rows, from, to);
   }
-  return writer.bytes();
+  const bytes = writer.bytes();
+  if (to > from) bytesPerRow.set(columns, bytes.length / (to - from));
+  return bytes;
 }
 
 // Column builders. One closure per column keeps each loop over the rows tight.
