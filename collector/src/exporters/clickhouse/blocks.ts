@@ -23,6 +23,8 @@ export interface Column<Row> {
  * it is allocated once instead of growing (and being copied) two or three times.
  */
 const bytesPerRow = new WeakMap<readonly Column<never>[], number>();
+/** A block of a few huge rows must not make the next block of many rows allocate gigabytes up front. */
+const MAX_ESTIMATED_BYTES_PER_ROW = 4096;
 
 /** Encodes rows `from`..`to` of `rows` as one Native block of `columns`. */
 export function encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from = 0, to = rows.length): Buffer {
@@ -34,7 +36,7 @@ export function encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly
     column.write(writer, rows, from, to);
   }
   const bytes = writer.bytes();
-  if (to > from) bytesPerRow.set(columns, bytes.length / (to - from));
+  if (to > from) bytesPerRow.set(columns, Math.min(MAX_ESTIMATED_BYTES_PER_ROW, bytes.length / (to - from)));
   return bytes;
 }
 
