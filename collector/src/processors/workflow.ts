@@ -69,6 +69,9 @@ interface Identity {
   customerId: string;
 }
 
+/** Where a span may name its workflow, the GenAI attribute first. */
+const WORKFLOW_NAMES = [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME];
+
 /** The running sums of one open trace (or of the late spans of a flushed one). */
 class TraceSums {
   readonly traceId: string;
@@ -123,7 +126,7 @@ class TraceSums {
     }
     if (operation === GEN_AI_OPERATION.INVOKE_AGENT || operation === GEN_AI_OPERATION.CREATE_AGENT) this.genai = true;
     if (this.agentName === '') this.agentName = readString(a, ATTR_GEN_AI_AGENT_NAME);
-    if (this.workflowName === '') this.workflowName = firstString(a, [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME]);
+    if (this.workflowName === '') this.workflowName = firstString(a, WORKFLOW_NAMES);
     if (this.workflowName !== '' || operation === GEN_AI_OPERATION.INVOKE_WORKFLOW) this.genai = true;
     if (call) this.addCall(call);
   }
