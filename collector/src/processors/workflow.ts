@@ -173,6 +173,35 @@ function toolName(span: Span, operation: string): string | undefined {
 }
 
 /**
+ * The calls of one batch by the span they describe (the last call when several do). Keyed by span id
+ * alone, whose string the span and its call share, so no trace+span key is built and hashed for every
+ * span; the trace id is compared on lookup. Only if calls of different traces share a span id are
+ * they keyed by both.
+ */
+class CallsBySpan {
+  private readonly bySpanId = new Map<string, GenAICall>();
+  private byTraceAndSpanId: Map<string, GenAICall> | undefined;
+
+  constructor(calls: readonly GenAICall[]) {
+    for (const c of calls) {
+      const other = this.bySpanId.get(c.spanId);
+      if (other !== undefined && other.traceId !== c.traceId) {
+        this.byTraceAndSpanId = new Map();
+        for (const call of calls) this.byTraceAndSpanId.set(call.traceId + call.spanId, call);
+        return;
+      }
+      this.bySpanId.set(c.spanId, c);
+    }
+  }
+
+  get(span: Span): GenAICall | undefined {
+    if (this.byTraceAndSpanId) return this.byTraceAndSpanId.get(span.traceId + span.spanId);
+    const call = this.bySpanId.get(span.spanId);
+    return call !== undefined && call.traceId === span.traceId ? call : undefined;
+  }
+}
+
+/**
  * workflow: trace-level sums (one agent workflow = one trace). Spans are buffered as running sums per
  * trace id; a trace is flushed when its root span has ended and no span arrived for the quiet window,
  * or when it has waited the max wait. Spans of a trace already flushed produce delta rows (revision
@@ -248,11 +277,7 @@ export class WorkflowProcessor implements Processor {
   process(batch: PipelineBatch): PipelineBatch {
     const nowMs = this.now();
     const sequence = ++this.sequence;
-    let callsBySpan: Map<string, GenAICall> | undefined;
-    if (batch.calls.length > 0) {
-      callsBySpan = new Map();
-      for (const c of batch.calls) callsBySpan.set(c.traceId + c.spanId, c);
-    }
+    const callsBySpan = batch.calls.length > 0 ? new CallsBySpan(batch.calls) : undefined;
     for (const span of batch.spans) {
       if (this.alreadyCounted.size > 0 && this.isAlreadyCounted(span.traceId)) continue;
       let sums = this.open.get(span.traceId);
@@ -261,7 +286,7 @@ export class WorkflowProcessor implements Processor {
         this.open.set(span.traceId, sums);
         if (this.open.size > this.options.maxTraces) this.evictOldest(batch);
       }
-      sums.addSpan(span, callsBySpan?.get(span.traceId + span.spanId), nowMs);
+      sums.addSpan(span, callsBySpan?.get(span), nowMs);
       this.bufferedSpans++;
       if (sums.spans >= this.options.maxSpansPerTrace) {
         this.evict(sums, 'max_spans', batch);
