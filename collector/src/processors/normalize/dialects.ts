@@ -203,21 +203,20 @@ const LLM_REQUEST_TYPE_OPERATION: Record<string, string> = {
  */
 export function readGenAI(a: Attributes): Reading {
   const operationName = readString(a, ATTR_GEN_AI_OPERATION_NAME);
-  const requestType = readString(a, OPENLLMETRY.LLM_REQUEST_TYPE);
-  const traceloopKind = readString(a, OPENLLMETRY.SPAN_KIND);
-  const providerName = firstString(a, GENAI_PROVIDER);
-
+  // Older markers and spellings are read only when the current ones are missing: each read of a
+  // span's large attribute map costs, and most spans carry the current names.
+  let requestType: string | undefined;
   let operation: string;
   if (operationName !== '') {
     if (!INFERENCE_OPERATIONS.has(operationName)) return NOT_CALL;
     operation = operationName;
-  } else if (requestType !== '') {
+  } else if ((requestType = readString(a, OPENLLMETRY.LLM_REQUEST_TYPE)) !== '') {
     const mapped = LLM_REQUEST_TYPE_OPERATION[requestType];
     if (!mapped) return NOT_CALL;
     operation = mapped;
-  } else if (traceloopKind !== '') {
+  } else if (readString(a, OPENLLMETRY.SPAN_KIND) !== '') {
     return NOT_CALL; // workflow / task / agent / tool
-  } else if (providerName !== '' && (a[ATTR_GEN_AI_REQUEST_MODEL] !== undefined || a[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)) {
+  } else if (firstString(a, GENAI_PROVIDER) !== '' && (a[ATTR_GEN_AI_REQUEST_MODEL] !== undefined || a[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)) {
     operation = GEN_AI_OPERATION.CHAT;
   } else {
     return undefined;
@@ -225,26 +224,26 @@ export function readGenAI(a: Attributes): Reading {
 
   const currentInput = readNumber(a, ATTR_GEN_AI_USAGE_INPUT_TOKENS);
   const currentOutput = readNumber(a, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
-  const legacyInput = firstNumber(a, LEGACY_INPUT_TOKENS);
-  const legacyOutput = firstNumber(a, LEGACY_OUTPUT_TOKENS);
   const ttfc = readNumber(a, ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK);
   return {
     kind: 'call',
-    dialect: currentInput !== undefined || a[ATTR_GEN_AI_PROVIDER_NAME] !== undefined ? 'genai' : requestType !== '' ? 'openllmetry' : 'genai_legacy',
-    provider: canonicalProvider(providerName),
+    dialect:
+      currentInput !== undefined || a[ATTR_GEN_AI_PROVIDER_NAME] !== undefined
+        ? 'genai'
+        : (requestType ?? readString(a, OPENLLMETRY.LLM_REQUEST_TYPE)) !== ''
+          ? 'openllmetry'
+          : 'genai_legacy',
+    provider: canonicalProvider(firstString(a, GENAI_PROVIDER)),
     operation,
     requestModel: readString(a, ATTR_GEN_AI_REQUEST_MODEL),
     responseModel: readString(a, ATTR_GEN_AI_RESPONSE_MODEL),
     responseId: readString(a, ATTR_GEN_AI_RESPONSE_ID),
     usage: {
-      input: currentInput ?? legacyInput ?? 0,
-      output: currentOutput ?? legacyOutput ?? 0,
-      cacheRead:
-        firstNumber(a, GENAI_CACHE_READ_TOKENS) ?? 0,
-      cacheWrite:
-        firstNumber(a, GENAI_CACHE_WRITE_TOKENS) ?? 0,
-      reasoning:
-        firstNumber(a, GENAI_REASONING_TOKENS) ?? 0,
+      input: currentInput ?? firstNumber(a, LEGACY_INPUT_TOKENS) ?? 0,
+      output: currentOutput ?? firstNumber(a, LEGACY_OUTPUT_TOKENS) ?? 0,
+      cacheRead: firstNumber(a, GENAI_CACHE_READ_TOKENS) ?? 0,
+      cacheWrite: firstNumber(a, GENAI_CACHE_WRITE_TOKENS) ?? 0,
+      reasoning: firstNumber(a, GENAI_REASONING_TOKENS) ?? 0,
       // Current names are defined inclusively by the conventions; the older ones carried the provider's own counts.
       semantics: currentInput !== undefined ? 'canonical' : 'provider',
     },
