@@ -31,6 +31,10 @@ const STRING_CACHE_SLOTS = 4096;
 /** Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. */
 const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/** String attribute values up to this many bytes go through the value cache (see cachedValue). */
+const CACHED_VALUE_MAX = 32;
+/** Shared by all decodes, like the key cache, but apart from it so values never evict keys. */
+const valueCache: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 
 class ProtobufTraceDecoder extends WireReader {
   /**
@@ -328,7 +332,7 @@ class ProtobufTraceDecoder extends WireReader {
       const field = this.nextField(this.messages.anyValue, end);
       switch (field) {
         case 1:
-          value = this.readString(end);
+          value = this.readStringValue(end);
           break;
         case 2:
           value = this.readVarint32(end) !== 0;
@@ -435,6 +439,39 @@ class ProtobufTraceDecoder extends WireReader {
     return this.nodeBuf.utf8Slice(start, stop);
   }
 
+  /** A string attribute value: short ones go through the value cache. */
+  private readStringValue(end: number): string {
+    const stop = this.readMessageEnd(end);
+    const start = this.pos;
+    this.pos = stop;
+    if (stop === start) return '';
+    if (stop - start <= CACHED_VALUE_MAX) return this.cachedValue(start, stop);
+    return this.nodeBuf.utf8Slice(start, stop);
+  }
+
+  /**
+   * Short string values repeat too (operation and provider names, models, finish reasons, feature
+   * and team names). Reusing the string decoded last time for the same bytes skips a native call and
+   * an allocation. Only ASCII strings are kept, so a hit is confirmed by comparing character codes
+   * with bytes, and a miss stores no copy of the bytes.
+   */
+  private cachedValue(start: number, stop: number): string {
+    const buf = this.buf;
+    const length = stop - start;
+    const slot = cacheSlot(buf, start, stop);
+    const cached = valueCache[slot];
+    if (cached !== undefined && cached.length === length) {
+      let i = 0;
+      while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) return cached;
+    }
+    const value = this.nodeBuf.utf8Slice(start, stop);
+    // One UTF-16 unit per byte only when every byte is ASCII (or invalid, decoding to U+FFFD, which
+    // no byte compares equal to): such a string can be matched against bytes later.
+    if (value.length === length) valueCache[slot] = value;
+    return value;
+  }
+
   /** An attribute key: short ones go through the key cache. */
   private readKey(end: number): string {
     const stop = this.readMessageEnd(end);
@@ -448,19 +485,11 @@ class ProtobufTraceDecoder extends WireReader {
   /**
    * Attribute keys repeat from span to span. Returning the same string instance for the same bytes
    * skips a native decode, an allocation, and V8 having to internalize a fresh string on every
-   * property store, which otherwise dominates decoding. The slot is chosen from the length and a
-   * few bytes (keys share prefixes, so the last bytes matter most); a hit is confirmed byte by byte.
+   * property store, which otherwise dominates decoding. A hit is confirmed byte by byte.
    */
   private cachedKey(start: number, stop: number): string {
     const buf = this.buf;
-    const length = stop - start;
-    let hash = Math.imul(length, 0x9e3779b1);
-    hash = Math.imul(hash ^ buf[stop - 1]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[stop - 2 >= start ? stop - 2 : start]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[start + (length >>> 1)]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
+    const slot = cacheSlot(buf, start, stop);
     const cachedBytes = stringCacheBytes[slot];
     if (cachedBytes !== undefined && cachedBytes.length === stop - start) {
       let same = true;
@@ -493,6 +522,21 @@ class ProtobufTraceDecoder extends WireReader {
     this.pos = stop;
     return copy;
   }
+}
+
+/**
+ * A cache slot for the bytes [start, stop), from the length and a few bytes (strings share prefixes,
+ * so the last bytes matter most).
+ */
+function cacheSlot(buf: Uint8Array, start: number, stop: number): number {
+  const length = stop - start;
+  let hash = Math.imul(length, 0x9e3779b1);
+  hash = Math.imul(hash ^ buf[stop - 1]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[stop - 2 >= start ? stop - 2 : start]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[start + (length >>> 1)]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
+  return (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
 }
 
 /**
