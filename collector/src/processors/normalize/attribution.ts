@@ -62,8 +62,12 @@ interface ResourceFacts {
 
 /** Spans of one request share their Resource object, so its facts are read once per resource. */
 const resourceFacts = new WeakMap<object, ResourceFacts>();
+/** The resource asked about last and its facts: consecutive spans nearly always share it. */
+let lastResource: object | undefined;
+let lastFacts: ResourceFacts | undefined;
 
 function factsOf(resource: Span['resource']): ResourceFacts {
+  if (resource === lastResource) return lastFacts!;
   let facts = resourceFacts.get(resource);
   if (!facts) {
     const a = resource.attributes;
@@ -76,6 +80,8 @@ function factsOf(resource: Span['resource']): ResourceFacts {
     };
     resourceFacts.set(resource, facts);
   }
+  lastResource = resource;
+  lastFacts = facts;
   return facts;
 }
 
