@@ -80,6 +80,8 @@ class TraceSums {
   readonly firstSequence: number;
   lastActivityMs: number;
   root: Span | undefined;
+  /** Set once the sums have been flushed; later spans of the trace start new sums. */
+  flushed = false;
   first = 0n;
   last = 0n;
   spans = 0;
@@ -278,9 +280,11 @@ export class WorkflowProcessor implements Processor {
     const nowMs = this.now();
     const sequence = ++this.sequence;
     const callsBySpan = batch.calls.length > 0 ? new CallsBySpan(batch.calls) : undefined;
+    let sums: TraceSums | undefined;
     for (const span of batch.spans) {
       if (this.alreadyCounted.size > 0 && this.isAlreadyCounted(span.traceId)) continue;
-      let sums = this.open.get(span.traceId);
+      // Spans of one trace mostly arrive one after another: the previous span's sums are tried first.
+      if (sums === undefined || sums.flushed || sums.traceId !== span.traceId) sums = this.open.get(span.traceId);
       if (!sums) {
         sums = new TraceSums(span.traceId, nowMs, sequence);
         this.open.set(span.traceId, sums);
@@ -337,6 +341,7 @@ export class WorkflowProcessor implements Processor {
   }
 
   private flushTrace(sums: TraceSums, batch: PipelineBatch): void {
+    sums.flushed = true;
     this.open.delete(sums.traceId);
     this.bufferedSpans -= sums.spans;
     const previous = this.flushed.get(sums.traceId);
