@@ -28,9 +28,15 @@ import { WireReader } from './wire-reader.ts';
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
 const STRING_CACHE_SLOTS = 4096;
-/** Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. */
-const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
-const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/**
+ * Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. Each
+ * slot's bytes sit at `slot * CACHED_KEY_MAX` in one buffer, so a hit is confirmed four bytes at a
+ * time; a length of -1 marks an empty slot.
+ */
+const keyCacheBytes = new Uint8Array(STRING_CACHE_SLOTS * CACHED_KEY_MAX);
+const keyCacheView = new DataView(keyCacheBytes.buffer);
+const keyCacheLengths = new Int32Array(STRING_CACHE_SLOTS).fill(-1);
+const keyCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 /** String attribute values up to this many bytes go through the value cache (see cachedValue). */
 const CACHED_VALUE_MAX = 32;
 /** Shared by all decodes, like the key cache, but apart from it so values never evict keys. */
@@ -485,26 +491,29 @@ class ProtobufTraceDecoder extends WireReader {
   /**
    * Attribute keys repeat from span to span. Returning the same string instance for the same bytes
    * skips a native decode, an allocation, and V8 having to internalize a fresh string on every
-   * property store, which otherwise dominates decoding. A hit is confirmed byte by byte.
+   * property store, which otherwise dominates decoding. A hit is confirmed by comparing the bytes.
    */
   private cachedKey(start: number, stop: number): string {
     const buf = this.buf;
+    const length = stop - start;
     const slot = cacheSlot(buf, start, stop);
-    const cachedBytes = stringCacheBytes[slot];
-    if (cachedBytes !== undefined && cachedBytes.length === stop - start) {
-      let same = true;
-      for (let i = 0, j = start; j < stop; i++, j++) {
-        if (cachedBytes[i] !== buf[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return stringCacheValues[slot]!;
-    }
+    const at = slot * CACHED_KEY_MAX;
+    if (keyCacheLengths[slot] === length && this.matchesCachedKey(start, length, at)) return keyCacheValues[slot]!;
     const value = this.nodeBuf.utf8Slice(start, stop);
-    stringCacheBytes[slot] = buf.slice(start, stop);
-    stringCacheValues[slot] = value;
+    keyCacheBytes.set(buf.subarray(start, stop), at);
+    keyCacheLengths[slot] = length;
+    keyCacheValues[slot] = value;
     return value;
+  }
+
+  /** Whether `length` bytes of the body at `start` equal those of the key cache at `at`. */
+  private matchesCachedKey(start: number, length: number, at: number): boolean {
+    const view = this.view;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) if (view.getUint32(start + i, true) !== keyCacheView.getUint32(at + i, true)) return false;
+    const buf = this.buf;
+    for (; i < length; i++) if (buf[start + i] !== keyCacheBytes[at + i]) return false;
+    return true;
   }
 
   private readHex(end: number): string {
