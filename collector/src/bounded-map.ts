@@ -6,15 +6,15 @@
  * table is rebuilt, and an iterator steps over those one by one, so taking the oldest entry of a map
  * whose front keeps being deleted costs time in proportion to what was deleted before it. At 100,000
  * entries that measured about 20 µs per eviction, paid on every span once a collector's seen-set had
- * filled. Here the order of `set`s is kept in a separate queue of (key, stamp) pairs; a pair whose key
- * was deleted or set again later (its stamp no longer matches) is skipped once and dropped.
+ * filled. Here the order of `set`s is kept in a separate queue of keys, and each entry knows its
+ * place in it: a key set again or deleted leaves a hole at its earlier place, so finding the oldest
+ * key skips holes without looking anything up in the map.
  */
 export class OrderedMap<K, V> {
-  readonly #entries = new Map<K, { value: V; stamp: number }>();
-  #keys: (K | undefined)[] = [];
-  #stamps: number[] = [];
+  readonly #entries = new Map<K, { value: V; place: number }>();
+  /** Keys from least to most recently set, HOLE where a key was set again later or deleted. */
+  #queue: (K | typeof HOLE)[] = [];
   #head = 0;
-  #stamp = 0;
 
   get size(): number {
     return this.#entries.size;
@@ -30,66 +30,77 @@ export class OrderedMap<K, V> {
 
   /** Sets `key` (new or not) as the newest entry; returns whether it was already present. */
   set(key: K, value: V): boolean {
-    const stamp = this.#stamp;
-    // Wrapping keeps stamps small integers; a stale pair could only be mistaken for a live one after
-    // 2^30 sets, and the queue is compacted long before it holds that many pairs.
-    this.#stamp = (stamp + 1) & 0x3fffffff;
+    const place = this.#queue.length;
     const entry = this.#entries.get(key);
-    if (entry === undefined) this.#entries.set(key, { value, stamp });
+    if (entry === undefined) this.#entries.set(key, { value, place });
     else {
+      this.#queue[entry.place] = HOLE;
       entry.value = value;
-      entry.stamp = stamp;
+      entry.place = place;
     }
-    this.#keys.push(key);
-    this.#stamps.push(stamp);
-    // The consumed head and the stale pairs (keys set again or deleted) pile up in the queue: compact
-    // once they are most of it. Only here, never while `values()` may be iterating.
-    const live = this.#keys.length - this.#head;
-    if (live > 2 * this.#entries.size + 1024 || (this.#head > 65_536 && this.#head > live)) this.#compact();
+    this.#queue.push(key);
+    // The consumed head and the holes pile up in the queue: compact once they are most of it. Only
+    // here, never while `values()` may be iterating.
+    const queued = this.#queue.length - this.#head;
+    if (queued > 2 * this.#entries.size + 1024 || (this.#head > 65_536 && this.#head > queued)) this.#compact();
     return entry !== undefined;
   }
 
   delete(key: K): boolean {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return false;
+    this.#queue[entry.place] = HOLE;
     return this.#entries.delete(key);
   }
 
   /** The least recently set key still present. */
   oldestKey(): K | undefined {
-    while (this.#head < this.#keys.length) {
-      const key = this.#keys[this.#head] as K;
-      if (this.#entries.get(key)?.stamp === this.#stamps[this.#head]) return key;
-      this.#keys[this.#head] = undefined;
-      this.#head++;
-    }
-    return undefined;
+    this.#skipHoles();
+    return this.#head < this.#queue.length ? (this.#queue[this.#head] as K) : undefined;
+  }
+
+  /** Deletes the least recently set key (one map operation, where `delete(oldestKey())` takes two). */
+  deleteOldest(): void {
+    this.#skipHoles();
+    if (this.#head === this.#queue.length) return;
+    const key = this.#queue[this.#head] as K;
+    this.#queue[this.#head] = HOLE;
+    this.#head++;
+    this.#entries.delete(key);
   }
 
   /** Values from least to most recently set; entries may be deleted while iterating. */
   *values(): IterableIterator<V> {
-    const keys = this.#keys;
-    const stamps = this.#stamps;
-    for (let i = this.#head; i < keys.length; i++) {
-      const entry = this.#entries.get(keys[i] as K);
-      if (entry !== undefined && entry.stamp === stamps[i]) yield entry.value;
+    const queue = this.#queue;
+    for (let i = this.#head; i < queue.length; i++) {
+      const key = queue[i]!;
+      if (key !== HOLE) yield this.#entries.get(key)!.value;
     }
   }
 
-  /** Drops the consumed head of the queue and its stale pairs. */
+  #skipHoles(): void {
+    const queue = this.#queue;
+    let head = this.#head;
+    while (head < queue.length && queue[head] === HOLE) head++;
+    this.#head = head;
+  }
+
+  /** Drops the consumed head of the queue and its holes; entries learn their new places. */
   #compact(): void {
-    const keys: (K | undefined)[] = [];
-    const stamps: number[] = [];
-    for (let i = this.#head; i < this.#keys.length; i++) {
-      const key = this.#keys[i] as K;
-      if (this.#entries.get(key)?.stamp === this.#stamps[i]) {
-        keys.push(key);
-        stamps.push(this.#stamps[i]!);
-      }
+    const queue: (K | typeof HOLE)[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const key = this.#queue[i]!;
+      if (key === HOLE) continue;
+      this.#entries.get(key)!.place = queue.length;
+      queue.push(key);
     }
-    this.#keys = keys;
-    this.#stamps = stamps;
+    this.#queue = queue;
     this.#head = 0;
   }
 }
+
+/** Marks a place in an OrderedMap's queue whose key has been set again later or deleted. */
+const HOLE: unique symbol = Symbol('hole');
 
 /** An OrderedMap that keeps at most `maxEntries` entries and forgets the least recently set first. */
 export class BoundedMap<K, V> extends OrderedMap<K, V> {
@@ -103,7 +114,7 @@ export class BoundedMap<K, V> extends OrderedMap<K, V> {
 
   override set(key: K, value: V): boolean {
     const present = super.set(key, value);
-    while (this.size > this.maxEntries) this.delete(this.oldestKey() as K);
+    while (this.size > this.maxEntries) this.deleteOldest();
     return present;
   }
 }

@@ -18,6 +18,7 @@
  * walks the same messages from the same tables without building spans; a change to what is
  * accepted here belongs there too (the scan tests compare both on damaged input).
  */
+import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
@@ -28,13 +29,28 @@ import { AttributeCollector } from './attribute-shapes.ts';
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
 const STRING_CACHE_SLOTS = 4096;
-/** Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. */
-const stringCacheBytes: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
-const stringCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/**
+ * Shared by all decodes: the same keys recur across requests. Bounded at 4096 short keys. Each
+ * slot's bytes sit at `slot * CACHED_KEY_MAX` in one buffer, so a hit is confirmed four bytes at a
+ * time; a length of -1 marks an empty slot.
+ */
+const keyCacheBytes = new Uint8Array(STRING_CACHE_SLOTS * CACHED_KEY_MAX);
+const keyCacheView = new DataView(keyCacheBytes.buffer);
+const keyCacheLengths = new Int32Array(STRING_CACHE_SLOTS).fill(-1);
+const keyCacheValues: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
+/** String attribute values up to this many bytes go through the value cache (see cachedValue). */
+const CACHED_VALUE_MAX = 32;
+/** Shared by all decodes, like the key cache, but apart from it so values never evict keys. */
+const valueCache: (string | undefined)[] = new Array(STRING_CACHE_SLOTS).fill(undefined);
 /** A span's attributes until its end, where the decoded ones replace it (never mutated). */
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 class ProtobufTraceDecoder extends WireReader {
+  /**
+   * `utf8Slice` is the method `Buffer#toString('utf8', start, end)` calls after checking its
+   * arguments; the decoder has already checked them, and this call sits on the hottest path.
+   */
+  private readonly nodeBuf: Buffer & { utf8Slice(start: number, end: number): string };
   private readonly view: DataView;
   private readonly messages = TRACE_MESSAGES;
   readonly spans: Span[] = [];
@@ -46,6 +62,7 @@ class ProtobufTraceDecoder extends WireReader {
 
   constructor(body: Uint8Array) {
     super(body);
+    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as Buffer & { utf8Slice(start: number, end: number): string };
     this.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   }
 
@@ -352,7 +369,7 @@ class ProtobufTraceDecoder extends WireReader {
       const field = this.nextField(this.messages.anyValue, end);
       switch (field) {
         case 1:
-          value = this.readString(end);
+          value = this.readStringValue(end);
           break;
         case 2:
           value = this.readVarint32(end) !== 0;
@@ -459,6 +476,39 @@ class ProtobufTraceDecoder extends WireReader {
     return this.nodeBuf.utf8Slice(start, stop);
   }
 
+  /** A string attribute value: short ones go through the value cache. */
+  private readStringValue(end: number): string {
+    const stop = this.readMessageEnd(end);
+    const start = this.pos;
+    this.pos = stop;
+    if (stop === start) return '';
+    if (stop - start <= CACHED_VALUE_MAX) return this.cachedValue(start, stop);
+    return this.nodeBuf.utf8Slice(start, stop);
+  }
+
+  /**
+   * Short string values repeat too (operation and provider names, models, finish reasons, feature
+   * and team names). Reusing the string decoded last time for the same bytes skips a native call and
+   * an allocation. Only ASCII strings are kept, so a hit is confirmed by comparing character codes
+   * with bytes, and a miss stores no copy of the bytes.
+   */
+  private cachedValue(start: number, stop: number): string {
+    const buf = this.buf;
+    const length = stop - start;
+    const slot = cacheSlot(buf, start, stop);
+    const cached = valueCache[slot];
+    if (cached !== undefined && cached.length === length) {
+      let i = 0;
+      while (i < length && cached.charCodeAt(i) === buf[start + i]) i++;
+      if (i === length) return cached;
+    }
+    const value = this.nodeBuf.utf8Slice(start, stop);
+    // One UTF-16 unit per byte only when every byte is ASCII (or invalid, decoding to U+FFFD, which
+    // no byte compares equal to): such a string can be matched against bytes later.
+    if (value.length === length) valueCache[slot] = value;
+    return value;
+  }
+
   /** An attribute key: short ones go through the key cache. */
   private readKey(end: number): string {
     const stop = this.readMessageEnd(end);
@@ -473,35 +523,30 @@ class ProtobufTraceDecoder extends WireReader {
   /**
    * Attribute keys repeat from span to span. Returning the same string instance for the same bytes
    * skips a native decode, an allocation, and V8 having to internalize a fresh string on every
-   * property store, which otherwise dominates decoding. The slot is chosen from the length and a
-   * few bytes (keys share prefixes, so the last bytes matter most); a hit is confirmed byte by byte.
+   * property store, which otherwise dominates decoding. A hit is confirmed by comparing the bytes.
    */
   private cachedKey(start: number, stop: number): string {
     const buf = this.buf;
     const length = stop - start;
-    let hash = Math.imul(length, 0x9e3779b1);
-    hash = Math.imul(hash ^ buf[stop - 1]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[stop - 2 >= start ? stop - 2 : start]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[start + (length >>> 1)]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
-    hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
-    const slot = (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
+    const slot = cacheSlot(buf, start, stop);
     this.keySlot = slot;
-    const cachedBytes = stringCacheBytes[slot];
-    if (cachedBytes !== undefined && cachedBytes.length === stop - start) {
-      let same = true;
-      for (let i = 0, j = start; j < stop; i++, j++) {
-        if (cachedBytes[i] !== buf[j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return stringCacheValues[slot]!;
-    }
+    const at = slot * CACHED_KEY_MAX;
+    if (keyCacheLengths[slot] === length && this.matchesCachedKey(start, length, at)) return keyCacheValues[slot]!;
     const value = this.nodeBuf.utf8Slice(start, stop);
-    stringCacheBytes[slot] = buf.slice(start, stop);
-    stringCacheValues[slot] = value;
+    keyCacheBytes.set(buf.subarray(start, stop), at);
+    keyCacheLengths[slot] = length;
+    keyCacheValues[slot] = value;
     return value;
+  }
+
+  /** Whether `length` bytes of the body at `start` equal those of the key cache at `at`. */
+  private matchesCachedKey(start: number, length: number, at: number): boolean {
+    const view = this.view;
+    let i = 0;
+    for (; i + 4 <= length; i += 4) if (view.getUint32(start + i, true) !== keyCacheView.getUint32(at + i, true)) return false;
+    const buf = this.buf;
+    for (; i < length; i++) if (buf[start + i] !== keyCacheBytes[at + i]) return false;
+    return true;
   }
 
   private readHex(end: number): string {
@@ -519,6 +564,21 @@ class ProtobufTraceDecoder extends WireReader {
     this.pos = stop;
     return copy;
   }
+}
+
+/**
+ * A cache slot for the bytes [start, stop), from the length and a few bytes (strings share prefixes,
+ * so the last bytes matter most).
+ */
+function cacheSlot(buf: Uint8Array, start: number, stop: number): number {
+  const length = stop - start;
+  let hash = Math.imul(length, 0x9e3779b1);
+  hash = Math.imul(hash ^ buf[stop - 1]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[stop - 2 >= start ? stop - 2 : start]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[start + (length >>> 1)]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[start + (length >>> 2)]!, 0x01000193);
+  hash = Math.imul(hash ^ buf[stop - 1 - (length >>> 2)]!, 0x01000193);
+  return (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
 }
 
 /**

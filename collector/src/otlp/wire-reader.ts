@@ -2,7 +2,6 @@
  * The protobuf wire-format primitives shared by the OTLP trace decoder and scanner, so both accept
  * and refuse exactly the same bytes with the same errors.
  */
-import { Buffer } from 'node:buffer';
 import { OtlpDecodeError } from './errors.ts';
 
 export const WIRE_VARINT = 0;
@@ -34,21 +33,18 @@ export function messageFields(wireTypes: { [fieldNumber: number]: number }): Mes
   return fields;
 }
 
-/**
- * A Buffer view of the body, for its `utf8Slice` and `hexSlice`: the methods `toString('utf8' | 'hex',
- * start, end)` calls after checking its arguments. The readers have already checked them, and these
- * calls sit on the hottest path.
- */
-export type SliceableBuffer = Buffer & { utf8Slice(start: number, end: number): string; hexSlice(start: number, end: number): string };
+/** Byte → two hex digits; ids are converted without intermediate buffers or number formatting. */
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Byte → the character code of its first and of its second hex digit. */
+const HEX_HIGH = Uint8Array.from({ length: 256 }, (_, i) => HEX_BYTE[i]!.charCodeAt(0));
+const HEX_LOW = Uint8Array.from({ length: 256 }, (_, i) => HEX_BYTE[i]!.charCodeAt(1));
 
 export class WireReader {
   protected readonly buf: Uint8Array;
-  protected readonly nodeBuf: SliceableBuffer;
   protected pos = 0;
 
   constructor(body: Uint8Array) {
     this.buf = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    this.nodeBuf = Buffer.from(body.buffer, body.byteOffset, body.byteLength) as SliceableBuffer;
   }
 
   /**
@@ -173,12 +169,44 @@ export class WireReader {
     if (depth > MAX_ANY_VALUE_DEPTH) this.fail(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   }
 
-  /** Lower-case hex of the bytes [start, end), as one flat string (ids become map keys at once). */
+  /**
+   * Lower-case hex of the bytes [start, end). Span ids (8 bytes) and trace ids (16) are made as one
+   * flat string: appending digit pairs allocates a string per pair and leaves a rope that has to be
+   * flattened again when the id is first hashed or compared.
+   */
   protected hex(start: number, end: number): string {
-    return start === end ? '' : this.nodeBuf.hexSlice(start, end);
+    const length = end - start;
+    if (length === 8) return hex8(this.buf, start);
+    if (length === 16) return hex16(this.buf, start);
+    const buf = this.buf;
+    let hex = '';
+    for (let i = start; i < end; i++) hex += HEX_BYTE[buf[i]!]!;
+    return hex;
   }
 
   protected fail(message: string, offset: number = this.pos): never {
     throw new OtlpDecodeError(`invalid ExportTraceServiceRequest: ${message}`, offset);
   }
+}
+
+function hex8(b: Uint8Array, i: number): string {
+  const b0 = b[i]!, b1 = b[i + 1]!, b2 = b[i + 2]!, b3 = b[i + 3]!;
+  const b4 = b[i + 4]!, b5 = b[i + 5]!, b6 = b[i + 6]!, b7 = b[i + 7]!;
+  return String.fromCharCode(
+    HEX_HIGH[b0]!, HEX_LOW[b0]!, HEX_HIGH[b1]!, HEX_LOW[b1]!, HEX_HIGH[b2]!, HEX_LOW[b2]!, HEX_HIGH[b3]!, HEX_LOW[b3]!,
+    HEX_HIGH[b4]!, HEX_LOW[b4]!, HEX_HIGH[b5]!, HEX_LOW[b5]!, HEX_HIGH[b6]!, HEX_LOW[b6]!, HEX_HIGH[b7]!, HEX_LOW[b7]!,
+  );
+}
+
+function hex16(b: Uint8Array, i: number): string {
+  const b0 = b[i]!, b1 = b[i + 1]!, b2 = b[i + 2]!, b3 = b[i + 3]!;
+  const b4 = b[i + 4]!, b5 = b[i + 5]!, b6 = b[i + 6]!, b7 = b[i + 7]!;
+  const b8 = b[i + 8]!, b9 = b[i + 9]!, b10 = b[i + 10]!, b11 = b[i + 11]!;
+  const b12 = b[i + 12]!, b13 = b[i + 13]!, b14 = b[i + 14]!, b15 = b[i + 15]!;
+  return String.fromCharCode(
+    HEX_HIGH[b0]!, HEX_LOW[b0]!, HEX_HIGH[b1]!, HEX_LOW[b1]!, HEX_HIGH[b2]!, HEX_LOW[b2]!, HEX_HIGH[b3]!, HEX_LOW[b3]!,
+    HEX_HIGH[b4]!, HEX_LOW[b4]!, HEX_HIGH[b5]!, HEX_LOW[b5]!, HEX_HIGH[b6]!, HEX_LOW[b6]!, HEX_HIGH[b7]!, HEX_LOW[b7]!,
+    HEX_HIGH[b8]!, HEX_LOW[b8]!, HEX_HIGH[b9]!, HEX_LOW[b9]!, HEX_HIGH[b10]!, HEX_LOW[b10]!, HEX_HIGH[b11]!, HEX_LOW[b11]!,
+    HEX_HIGH[b12]!, HEX_LOW[b12]!, HEX_HIGH[b13]!, HEX_LOW[b13]!, HEX_HIGH[b14]!, HEX_LOW[b14]!, HEX_HIGH[b15]!, HEX_LOW[b15]!,
+  );
 }

@@ -21,10 +21,13 @@ import {
 } from '@spendtrace/semconv';
 import type { CanonicalUsage, PriceCatalog, PriceQuery } from '@spendtrace/pricing';
 import type { GenAICall, PipelineBatch, Processor, Span } from '../model.ts';
-import { firstString, readBoolean, readNumber } from './attributes.ts';
+import { firstString, readBoolean, readNumber, readString } from './attributes.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 
 export const UNKNOWN_MODEL = 'unknown_model';
+
+/** Where a call's service tier may be found, our own attribute first. */
+const SERVICE_TIER_NAMES = [ATTR_REQUEST_SERVICE_TIER, ATTR_OPENAI_RESPONSE_SERVICE_TIER, ATTR_OPENAI_REQUEST_SERVICE_TIER];
 
 /**
  * price: the authoritative cost of every call from the catalog (with the user's overrides), at the
@@ -65,11 +68,11 @@ export class PriceProcessor implements Processor {
     };
     if (span) {
       const a = span.attributes;
-      const tier = firstString(a, [ATTR_REQUEST_SERVICE_TIER, ATTR_OPENAI_RESPONSE_SERVICE_TIER, ATTR_OPENAI_REQUEST_SERVICE_TIER]);
+      const tier = firstString(a, SERVICE_TIER_NAMES);
       if (tier !== '') query.serviceTier = tier;
       const batchApi = readBoolean(a, ATTR_REQUEST_BATCH);
       if (batchApi !== undefined) query.batch = batchApi;
-      const region = firstString(a, [ATTR_CLOUD_REGION]) || firstString(span.resource.attributes, [ATTR_CLOUD_REGION]);
+      const region = readString(a, ATTR_CLOUD_REGION) || readString(span.resource.attributes, ATTR_CLOUD_REGION);
       if (region !== '') query.region = region;
       const oneHour = readNumber(a, ATTR_USAGE_CACHE_CREATION_1H_INPUT_TOKENS);
       if (oneHour !== undefined) usage = { ...usage, cacheWrite1hTokens: oneHour };

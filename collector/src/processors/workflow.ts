@@ -89,6 +89,9 @@ interface FirstCall {
   customerId: string;
 }
 
+/** Where a span may name its workflow, the GenAI attribute first. */
+const WORKFLOW_NAMES = [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME];
+
 /** The running sums of one open trace (or of the late spans of a flushed one). */
 class TraceSums {
   readonly traceId: string;
@@ -102,6 +105,8 @@ class TraceSums {
   rootAttribution: CallAttribution | undefined;
   /** The root span itself, while it may still be annotated (see `WorkflowOptions.holdRoots`). */
   root: Span | undefined;
+  /** Set once the sums have been flushed; later spans of the trace start new sums. */
+  flushed = false;
   first = 0n;
   last = 0n;
   spans = 0;
@@ -151,7 +156,7 @@ class TraceSums {
     }
     if (operation === GEN_AI_OPERATION.INVOKE_AGENT || operation === GEN_AI_OPERATION.CREATE_AGENT) this.genai = true;
     if (this.agentName === '') this.agentName = readString(a, ATTR_GEN_AI_AGENT_NAME);
-    if (this.workflowName === '') this.workflowName = firstString(a, [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME]);
+    if (this.workflowName === '') this.workflowName = firstString(a, WORKFLOW_NAMES);
     if (this.workflowName !== '' || operation === GEN_AI_OPERATION.INVOKE_WORKFLOW) this.genai = true;
     if (call) this.addCall(call);
   }
@@ -198,6 +203,35 @@ function toolName(span: Span, operation: string): string | undefined {
   if (readString(a, OPENLLMETRY.SPAN_KIND) === 'tool') return readString(a, OPENLLMETRY.ENTITY_NAME) || span.name;
   if (readString(a, OPENINFERENCE.SPAN_KIND).toUpperCase() === 'TOOL') return readString(a, OPENINFERENCE.TOOL_NAME) || span.name;
   return undefined;
+}
+
+/**
+ * The calls of one batch by the span they describe (the last call when several do). Keyed by span id
+ * alone, whose string the span and its call share, so no trace+span key is built and hashed for every
+ * span; the trace id is compared on lookup. Only if calls of different traces share a span id are
+ * they keyed by both.
+ */
+class CallsBySpan {
+  private readonly bySpanId = new Map<string, GenAICall>();
+  private byTraceAndSpanId: Map<string, GenAICall> | undefined;
+
+  constructor(calls: readonly GenAICall[]) {
+    for (const c of calls) {
+      const other = this.bySpanId.get(c.spanId);
+      if (other !== undefined && other.traceId !== c.traceId) {
+        this.byTraceAndSpanId = new Map();
+        for (const call of calls) this.byTraceAndSpanId.set(call.traceId + call.spanId, call);
+        return;
+      }
+      this.bySpanId.set(c.spanId, c);
+    }
+  }
+
+  get(span: Span): GenAICall | undefined {
+    if (this.byTraceAndSpanId) return this.byTraceAndSpanId.get(span.traceId + span.spanId);
+    const call = this.bySpanId.get(span.spanId);
+    return call !== undefined && call.traceId === span.traceId ? call : undefined;
+  }
 }
 
 /**
@@ -276,21 +310,19 @@ export class WorkflowProcessor implements Processor {
   process(batch: PipelineBatch): PipelineBatch {
     const nowMs = this.now();
     const sequence = ++this.sequence;
-    let callsBySpan: Map<string, GenAICall> | undefined;
+    const callsBySpan = batch.calls.length > 0 ? new CallsBySpan(batch.calls) : undefined;
+    let sums: TraceSums | undefined;
     let rootsOfBatch: TraceSums[] | undefined;
-    if (batch.calls.length > 0) {
-      callsBySpan = new Map();
-      for (const c of batch.calls) callsBySpan.set(c.traceId + c.spanId, c);
-    }
     for (const span of batch.spans) {
       if (this.alreadyCounted.size > 0 && this.isAlreadyCounted(span.traceId)) continue;
-      let sums = this.open.get(span.traceId);
+      // Spans of one trace mostly arrive one after another: the previous span's sums are tried first.
+      if (sums === undefined || sums.flushed || sums.traceId !== span.traceId) sums = this.open.get(span.traceId);
       if (!sums) {
         sums = new TraceSums(span.traceId, nowMs, sequence);
         this.open.set(span.traceId, sums);
         if (this.open.size > this.options.maxTraces) this.evictOldest(batch);
       }
-      sums.addSpan(span, callsBySpan?.get(span.traceId + span.spanId), nowMs);
+      sums.addSpan(span, callsBySpan?.get(span), nowMs);
       if (span.parentSpanId === '' && !this.options.holdRoots) (rootsOfBatch ??= []).push(sums);
       this.bufferedSpans++;
       if (sums.spans >= this.options.maxSpansPerTrace) {
@@ -343,6 +375,7 @@ export class WorkflowProcessor implements Processor {
   }
 
   private flushTrace(sums: TraceSums, batch: PipelineBatch): void {
+    sums.flushed = true;
     this.open.delete(sums.traceId);
     this.bufferedSpans -= sums.spans;
     const previous = this.flushed.get(sums.traceId);
@@ -390,7 +423,16 @@ function makeRow(sums: TraceSums, revision: number, id: Identity, first: bigint,
     firstTimestampNs: first,
     lastTimestampNs: last,
     durationNs,
-    ...id,
+    // Field by field rather than spread: a spread in the middle of a literal builds the row through
+    // the runtime, field by field anyway and into a slower shape.
+    rootSpanName: id.rootSpanName,
+    serviceName: id.serviceName,
+    environment: id.environment,
+    workflowName: id.workflowName,
+    agentName: id.agentName,
+    feature: id.feature,
+    userId: id.userId,
+    customerId: id.customerId,
     calls: sums.calls,
     errors: sums.errors,
     inputTokens: sums.inputTokens,

@@ -32,11 +32,15 @@ function snakeCase(key: string): string {
 const KEYS = Object.keys(ATTRIBUTION_ATTRIBUTES) as AttributionKey[];
 
 /**
- * Every span attribute name that can carry an attribution value, with the key it fills and its rank
- * (lower wins): our own name first, then the other dialects' names. One pass over a span's
- * attributes with this index replaces probing dozens of names that are mostly absent.
+ * The span attribute names that can carry each attribution value, in precedence order: our own name
+ * first, then the other dialects' names. A name two keys could claim belongs to the first key.
+ *
+ * The names are probed one by one rather than found in one pass over the span's attributes: decoded
+ * attribute maps hold too many keys for V8's fast properties, and enumerating such a dictionary-mode
+ * object costs several times more than probing for names, which usually stops at our own attribute.
  */
-const SPAN_INDEX = new Map<string, { key: AttributionKey; rank: number }>();
+const SPAN_NAMES = {} as Record<AttributionKey, readonly string[]>;
+const claimed = new Set<string>();
 for (const key of KEYS) {
   const names = [
     ATTRIBUTION_ATTRIBUTES[key],
@@ -45,10 +49,9 @@ for (const key of KEYS) {
     VERCEL_AI.TELEMETRY_METADATA_PREFIX + snakeCase(key),
     OPENLLMETRY.ASSOCIATION_PROPERTIES_PREFIX + key,
     OPENLLMETRY.ASSOCIATION_PROPERTIES_PREFIX + snakeCase(key),
-  ];
-  names.forEach((name, rank) => {
-    if (!SPAN_INDEX.has(name)) SPAN_INDEX.set(name, { key, rank });
-  });
+  ].filter((name) => !claimed.has(name));
+  for (const name of names) claimed.add(name);
+  SPAN_NAMES[key] = names;
 }
 
 interface ResourceFacts {
@@ -59,8 +62,12 @@ interface ResourceFacts {
 
 /** Spans of one request share their Resource object, so its facts are read once per resource. */
 const resourceFacts = new WeakMap<object, ResourceFacts>();
+/** The resource asked about last and its facts: consecutive spans nearly always share it. */
+let lastResource: object | undefined;
+let lastFacts: ResourceFacts | undefined;
 
 function factsOf(resource: Span['resource']): ResourceFacts {
+  if (resource === lastResource) return lastFacts!;
   let facts = resourceFacts.get(resource);
   if (!facts) {
     const a = resource.attributes;
@@ -73,26 +80,28 @@ function factsOf(resource: Span['resource']): ResourceFacts {
     };
     resourceFacts.set(resource, facts);
   }
+  lastResource = resource;
+  lastFacts = facts;
   return facts;
 }
 
 /** Attribution of one call: span attributes first, then the resource (set once for a whole service). */
 export function readAttribution(span: Span): CallAttribution {
   const facts = factsOf(span.resource);
-  const out = { ...facts.attribution } as CallAttribution;
-  const ranks: Partial<Record<AttributionKey, number>> = {};
-  const attrs = span.attributes;
-  for (const name in attrs) {
-    const hit = SPAN_INDEX.get(name);
-    if (!hit) continue;
-    const value = readString(attrs, name);
-    if (value === '') continue;
-    const best = ranks[hit.key];
-    if (best !== undefined && best <= hit.rank) continue;
-    ranks[hit.key] = hit.rank;
-    out[hit.key] = value;
-  }
-  out.serviceName = facts.serviceName;
-  out.environment = facts.environment || readString(attrs, LANGFUSE.ENVIRONMENT);
-  return out;
+  const fromResource = facts.attribution;
+  const a = span.attributes;
+  // One literal with every field, in the order of ATTRIBUTION_ATTRIBUTES, gives every result one shape.
+  return {
+    feature: firstString(a, SPAN_NAMES.feature) || fromResource.feature,
+    userId: firstString(a, SPAN_NAMES.userId) || fromResource.userId,
+    customerId: firstString(a, SPAN_NAMES.customerId) || fromResource.customerId,
+    team: firstString(a, SPAN_NAMES.team) || fromResource.team,
+    promptVersion: firstString(a, SPAN_NAMES.promptVersion) || fromResource.promptVersion,
+    promptName: firstString(a, SPAN_NAMES.promptName) || fromResource.promptName,
+    workflowName: firstString(a, SPAN_NAMES.workflowName) || fromResource.workflowName,
+    agentName: firstString(a, SPAN_NAMES.agentName) || fromResource.agentName,
+    conversationId: firstString(a, SPAN_NAMES.conversationId) || fromResource.conversationId,
+    serviceName: facts.serviceName,
+    environment: facts.environment || readString(a, LANGFUSE.ENVIRONMENT),
+  };
 }

@@ -55,6 +55,26 @@ export type Reading = CallReading | { kind: 'not_call' } | undefined;
 
 const NOT_CALL = { kind: 'not_call' } as const;
 
+/*
+ * Attribute names tried in order for one value, current spellings before older ones. Module
+ * constants rather than literals at each read, which would build a fresh array for every span.
+ */
+const VERCEL_INPUT_TOKENS = [VERCEL_AI.USAGE_INPUT_TOKENS, VERCEL_AI.USAGE_PROMPT_TOKENS, ATTR_GEN_AI_USAGE_INPUT_TOKENS];
+const VERCEL_OUTPUT_TOKENS = [VERCEL_AI.USAGE_OUTPUT_TOKENS, VERCEL_AI.USAGE_COMPLETION_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS];
+const VERCEL_PROVIDER = [VERCEL_AI.MODEL_PROVIDER, LEGACY_GEN_AI.SYSTEM];
+const VERCEL_REQUEST_MODEL = [VERCEL_AI.MODEL_ID, ATTR_GEN_AI_REQUEST_MODEL];
+const VERCEL_RESPONSE_MODEL = [VERCEL_AI.RESPONSE_MODEL, ATTR_GEN_AI_RESPONSE_MODEL];
+const VERCEL_RESPONSE_ID = [VERCEL_AI.RESPONSE_ID, ATTR_GEN_AI_RESPONSE_ID];
+const LANGFUSE_MODEL = [LANGFUSE.OBSERVATION_MODEL, ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL];
+const GENAI_PROVIDER = [ATTR_GEN_AI_PROVIDER_NAME, LEGACY_GEN_AI.SYSTEM];
+const OPENINFERENCE_MODEL = [OPENINFERENCE.LLM_MODEL_NAME, OPENINFERENCE.EMBEDDING_MODEL_NAME];
+const OPENINFERENCE_PROVIDER = [OPENINFERENCE.LLM_PROVIDER, OPENINFERENCE.LLM_SYSTEM];
+const LEGACY_INPUT_TOKENS = [LEGACY_GEN_AI.USAGE_PROMPT_TOKENS, OPENLLMETRY.LLM_USAGE_PROMPT_TOKENS];
+const LEGACY_OUTPUT_TOKENS = [LEGACY_GEN_AI.USAGE_COMPLETION_TOKENS, OPENLLMETRY.LLM_USAGE_COMPLETION_TOKENS];
+const GENAI_CACHE_READ_TOKENS = [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, LEGACY_GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS, OPENLLMETRY.LLM_USAGE_CACHE_READ_INPUT_TOKENS];
+const GENAI_CACHE_WRITE_TOKENS = [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, LEGACY_GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS, OPENLLMETRY.LLM_USAGE_CACHE_CREATION_INPUT_TOKENS];
+const GENAI_REASONING_TOKENS = [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, LEGACY_GEN_AI.USAGE_REASONING_TOKENS, OPENLLMETRY.LLM_USAGE_REASONING_TOKENS];
+
 function secondsToNs(seconds: number | undefined): bigint {
   return seconds === undefined ? 0n : BigInt(Math.round(seconds * 1e9));
 }
@@ -73,22 +93,20 @@ export function readVercelAI(a: Attributes): Reading {
   if (operationId === '' || !operationId.startsWith('ai.')) return undefined;
   if (!VERCEL_AI_CALL_OPERATIONS.has(operationId)) return NOT_CALL;
   const embedding = operationId.startsWith('ai.embed');
-  const input = embedding
-    ? (readNumber(a, VERCEL_AI.USAGE_TOKENS) ?? 0)
-    : (firstNumber(a, [VERCEL_AI.USAGE_INPUT_TOKENS, VERCEL_AI.USAGE_PROMPT_TOKENS, ATTR_GEN_AI_USAGE_INPUT_TOKENS]) ?? 0);
+  const input = embedding ? (readNumber(a, VERCEL_AI.USAGE_TOKENS) ?? 0) : (firstNumber(a, VERCEL_INPUT_TOKENS) ?? 0);
   const finish = readString(a, VERCEL_AI.RESPONSE_FINISH_REASON);
   const msToFirstChunk = readNumber(a, VERCEL_AI.RESPONSE_MS_TO_FIRST_CHUNK);
   return {
     kind: 'call',
     dialect: 'vercel_ai',
-    provider: canonicalProvider(firstString(a, [VERCEL_AI.MODEL_PROVIDER, LEGACY_GEN_AI.SYSTEM])),
+    provider: canonicalProvider(firstString(a, VERCEL_PROVIDER)),
     operation: embedding ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.CHAT,
-    requestModel: firstString(a, [VERCEL_AI.MODEL_ID, ATTR_GEN_AI_REQUEST_MODEL]),
-    responseModel: firstString(a, [VERCEL_AI.RESPONSE_MODEL, ATTR_GEN_AI_RESPONSE_MODEL]),
-    responseId: firstString(a, [VERCEL_AI.RESPONSE_ID, ATTR_GEN_AI_RESPONSE_ID]),
+    requestModel: firstString(a, VERCEL_REQUEST_MODEL),
+    responseModel: firstString(a, VERCEL_RESPONSE_MODEL),
+    responseId: firstString(a, VERCEL_RESPONSE_ID),
     usage: {
       input,
-      output: firstNumber(a, [VERCEL_AI.USAGE_OUTPUT_TOKENS, VERCEL_AI.USAGE_COMPLETION_TOKENS, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]) ?? 0,
+      output: firstNumber(a, VERCEL_OUTPUT_TOKENS) ?? 0,
       cacheRead: readNumber(a, VERCEL_AI.USAGE_CACHED_INPUT_TOKENS) ?? 0,
       cacheWrite: 0,
       reasoning: readNumber(a, VERCEL_AI.USAGE_REASONING_TOKENS) ?? 0,
@@ -127,14 +145,14 @@ export function readLangfuse(a: Attributes): Reading {
   }
   const cost = readJsonObject(a, LANGFUSE.OBSERVATION_COST_DETAILS);
   const costTotal = cost ? toNumber(cost['total'] as number | string | undefined) : undefined;
-  const model = firstString(a, [LANGFUSE.OBSERVATION_MODEL, ATTR_GEN_AI_RESPONSE_MODEL, ATTR_GEN_AI_REQUEST_MODEL]);
+  const model = firstString(a, LANGFUSE_MODEL);
   return {
     kind: 'call',
     dialect: 'langfuse',
-    provider: canonicalProvider(firstString(a, [ATTR_GEN_AI_PROVIDER_NAME, LEGACY_GEN_AI.SYSTEM])),
+    provider: canonicalProvider(firstString(a, GENAI_PROVIDER)),
     operation: type === 'embedding' ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.CHAT,
-    requestModel: firstString(a, [ATTR_GEN_AI_REQUEST_MODEL]) || model,
-    responseModel: firstString(a, [ATTR_GEN_AI_RESPONSE_MODEL]) || model,
+    requestModel: readString(a, ATTR_GEN_AI_REQUEST_MODEL) || model,
+    responseModel: readString(a, ATTR_GEN_AI_RESPONSE_MODEL) || model,
     responseId: readString(a, ATTR_GEN_AI_RESPONSE_ID),
     usage: { input, output, cacheRead, cacheWrite, reasoning, semantics: 'exclusive' },
     reportedCostUsd: costTotal,
@@ -149,11 +167,11 @@ export function readOpenInference(a: Attributes): Reading {
   const kind = readString(a, OPENINFERENCE.SPAN_KIND).toUpperCase();
   if (kind === '') return undefined;
   if (kind !== 'LLM' && kind !== 'EMBEDDING') return NOT_CALL;
-  const model = firstString(a, [OPENINFERENCE.LLM_MODEL_NAME, OPENINFERENCE.EMBEDDING_MODEL_NAME]);
+  const model = firstString(a, OPENINFERENCE_MODEL);
   return {
     kind: 'call',
     dialect: 'openinference',
-    provider: canonicalProvider(firstString(a, [OPENINFERENCE.LLM_PROVIDER, OPENINFERENCE.LLM_SYSTEM])),
+    provider: canonicalProvider(firstString(a, OPENINFERENCE_PROVIDER)),
     operation: kind === 'EMBEDDING' ? GEN_AI_OPERATION.EMBEDDINGS : GEN_AI_OPERATION.CHAT,
     requestModel: model,
     responseModel: model,
@@ -185,21 +203,20 @@ const LLM_REQUEST_TYPE_OPERATION: Record<string, string> = {
  */
 export function readGenAI(a: Attributes): Reading {
   const operationName = readString(a, ATTR_GEN_AI_OPERATION_NAME);
-  const requestType = readString(a, OPENLLMETRY.LLM_REQUEST_TYPE);
-  const traceloopKind = readString(a, OPENLLMETRY.SPAN_KIND);
-  const providerName = firstString(a, [ATTR_GEN_AI_PROVIDER_NAME, LEGACY_GEN_AI.SYSTEM]);
-
+  // Older markers and spellings are read only when the current ones are missing: each read of a
+  // span's large attribute map costs, and most spans carry the current names.
+  let requestType: string | undefined;
   let operation: string;
   if (operationName !== '') {
     if (!INFERENCE_OPERATIONS.has(operationName)) return NOT_CALL;
     operation = operationName;
-  } else if (requestType !== '') {
+  } else if ((requestType = readString(a, OPENLLMETRY.LLM_REQUEST_TYPE)) !== '') {
     const mapped = LLM_REQUEST_TYPE_OPERATION[requestType];
     if (!mapped) return NOT_CALL;
     operation = mapped;
-  } else if (traceloopKind !== '') {
+  } else if (readString(a, OPENLLMETRY.SPAN_KIND) !== '') {
     return NOT_CALL; // workflow / task / agent / tool
-  } else if (providerName !== '' && (a[ATTR_GEN_AI_REQUEST_MODEL] !== undefined || a[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)) {
+  } else if (firstString(a, GENAI_PROVIDER) !== '' && (a[ATTR_GEN_AI_REQUEST_MODEL] !== undefined || a[ATTR_GEN_AI_RESPONSE_MODEL] !== undefined)) {
     operation = GEN_AI_OPERATION.CHAT;
   } else {
     return undefined;
@@ -207,30 +224,26 @@ export function readGenAI(a: Attributes): Reading {
 
   const currentInput = readNumber(a, ATTR_GEN_AI_USAGE_INPUT_TOKENS);
   const currentOutput = readNumber(a, ATTR_GEN_AI_USAGE_OUTPUT_TOKENS);
-  const legacyInput = firstNumber(a, [LEGACY_GEN_AI.USAGE_PROMPT_TOKENS, OPENLLMETRY.LLM_USAGE_PROMPT_TOKENS]);
-  const legacyOutput = firstNumber(a, [LEGACY_GEN_AI.USAGE_COMPLETION_TOKENS, OPENLLMETRY.LLM_USAGE_COMPLETION_TOKENS]);
   const ttfc = readNumber(a, ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK);
   return {
     kind: 'call',
-    dialect: currentInput !== undefined || a[ATTR_GEN_AI_PROVIDER_NAME] !== undefined ? 'genai' : requestType !== '' ? 'openllmetry' : 'genai_legacy',
-    provider: canonicalProvider(providerName),
+    dialect:
+      currentInput !== undefined || a[ATTR_GEN_AI_PROVIDER_NAME] !== undefined
+        ? 'genai'
+        : (requestType ?? readString(a, OPENLLMETRY.LLM_REQUEST_TYPE)) !== ''
+          ? 'openllmetry'
+          : 'genai_legacy',
+    provider: canonicalProvider(firstString(a, GENAI_PROVIDER)),
     operation,
     requestModel: readString(a, ATTR_GEN_AI_REQUEST_MODEL),
     responseModel: readString(a, ATTR_GEN_AI_RESPONSE_MODEL),
     responseId: readString(a, ATTR_GEN_AI_RESPONSE_ID),
     usage: {
-      input: currentInput ?? legacyInput ?? 0,
-      output: currentOutput ?? legacyOutput ?? 0,
-      cacheRead:
-        firstNumber(a, [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, LEGACY_GEN_AI.USAGE_CACHE_READ_INPUT_TOKENS, OPENLLMETRY.LLM_USAGE_CACHE_READ_INPUT_TOKENS]) ?? 0,
-      cacheWrite:
-        firstNumber(a, [
-          ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
-          LEGACY_GEN_AI.USAGE_CACHE_CREATION_INPUT_TOKENS,
-          OPENLLMETRY.LLM_USAGE_CACHE_CREATION_INPUT_TOKENS,
-        ]) ?? 0,
-      reasoning:
-        firstNumber(a, [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, LEGACY_GEN_AI.USAGE_REASONING_TOKENS, OPENLLMETRY.LLM_USAGE_REASONING_TOKENS]) ?? 0,
+      input: currentInput ?? firstNumber(a, LEGACY_INPUT_TOKENS) ?? 0,
+      output: currentOutput ?? firstNumber(a, LEGACY_OUTPUT_TOKENS) ?? 0,
+      cacheRead: firstNumber(a, GENAI_CACHE_READ_TOKENS) ?? 0,
+      cacheWrite: firstNumber(a, GENAI_CACHE_WRITE_TOKENS) ?? 0,
+      reasoning: firstNumber(a, GENAI_REASONING_TOKENS) ?? 0,
       // Current names are defined inclusively by the conventions; the older ones carried the provider's own counts.
       semantics: currentInput !== undefined ? 'canonical' : 'provider',
     },
@@ -244,11 +257,10 @@ export function readGenAI(a: Attributes): Reading {
 /** Readers in precedence order: the most specific markers first, because some dialects also write gen_ai.*. */
 export const DIALECT_READERS: ReadonlyArray<(a: Attributes) => Reading> = [readVercelAI, readLangfuse, readOpenInference, readGenAI];
 
-/** Reads a span with the first dialect that recognises it. */
+/**
+ * Reads a span with the first dialect that recognises it. The readers of DIALECT_READERS are called
+ * by name, in the same order, so that they can be inlined here.
+ */
 export function readCall(a: Attributes): Reading {
-  for (const read of DIALECT_READERS) {
-    const reading = read(a);
-    if (reading !== undefined) return reading;
-  }
-  return undefined;
+  return readVercelAI(a) ?? readLangfuse(a) ?? readOpenInference(a) ?? readGenAI(a);
 }

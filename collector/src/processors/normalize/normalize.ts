@@ -32,31 +32,38 @@ export class NormalizeProcessor implements Processor {
       const reading = readCall(span.attributes);
       if (reading?.kind === 'call') calls.push(toCall(span, reading));
     }
-    const kept = this.dropSeenEarlier(collapseDoubleInstrumentation(calls));
-    this.duplicateCalls += calls.length - kept.length;
-    for (const c of kept) batch.calls.push(c);
+    // Both duplicate checks look calls up by the same key, so it is built once per call.
+    const keys = responseKeys(calls);
+    const collapsed = doublyInstrumented(calls, keys);
+    let kept = 0;
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
+      if (collapsed?.has(c) || this.seenEarlier(c, keys[i]!)) continue;
+      batch.calls.push(c);
+      kept++;
+    }
+    this.duplicateCalls += calls.length - kept;
     return batch;
   }
 
-  private dropSeenEarlier(calls: GenAICall[]): GenAICall[] {
-    let out: GenAICall[] | undefined;
-    for (let i = 0; i < calls.length; i++) {
-      const c = calls[i]!;
-      if (c.responseId === '') {
-        out?.push(c);
-        continue;
-      }
-      const key = `${c.traceId}/${c.responseId}`;
-      const earlier = this.recent.get(key);
-      if (earlier && (earlier.spanId === c.parentSpanId || earlier.parentSpanId === c.spanId)) {
-        out ??= calls.slice(0, i);
-        continue;
-      }
-      if (!earlier) this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
-      out?.push(c);
-    }
-    return out ?? calls;
+  /** Whether `c` describes a call already seen in an earlier batch; otherwise remembers it. */
+  private seenEarlier(c: GenAICall, key: string): boolean {
+    if (key === '') return false;
+    const earlier = this.recent.get(key);
+    if (earlier) return earlier.spanId === c.parentSpanId || earlier.parentSpanId === c.spanId;
+    this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
+    return false;
   }
+}
+
+/** Each call's trace and response id as one key; '' for a call without a response id. */
+function responseKeys(calls: readonly GenAICall[]): string[] {
+  const keys = new Array<string>(calls.length);
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!;
+    keys[i] = c.responseId === '' ? '' : `${c.traceId}/${c.responseId}`;
+  }
+  return keys;
 }
 
 export function toCall(span: Span, reading: CallReading): GenAICall {
@@ -130,25 +137,47 @@ const FILLABLE = ['feature', 'userId', 'customerId', 'team', 'promptName', 'prom
  * call is counted once and loses nothing.
  */
 export function collapseDoubleInstrumentation(calls: GenAICall[]): GenAICall[] {
-  if (calls.length < 2) return calls;
-  const byKey = new Map<string, GenAICall[]>();
-  for (const c of calls) {
-    if (c.responseId === '') continue;
-    const key = `${c.traceId}/${c.responseId}`;
-    const group = byKey.get(key);
-    if (group) group.push(c);
-    else byKey.set(key, [c]);
-  }
-  const dropped = new Set<GenAICall>();
-  for (const group of byKey.values()) {
-    if (group.length < 2) continue;
-    for (const child of group) {
-      const parent = group.find((p) => p.spanId === child.parentSpanId && !dropped.has(p));
-      if (!parent || dropped.has(child)) continue;
-      const [keep, drop] = richness(child) > richness(parent) ? [child, parent] : [parent, child];
-      for (const field of FILLABLE) if (keep[field] === '') keep[field] = drop[field];
-      dropped.add(drop);
+  const dropped = doublyInstrumented(calls, responseKeys(calls));
+  return dropped ? calls.filter((c) => !dropped.has(c)) : calls;
+}
+
+/**
+ * The calls dropped as the poorer description of a doubly instrumented call (after filling the
+ * kept one), or undefined when none is. `keys` are the calls' response keys.
+ */
+function doublyInstrumented(calls: readonly GenAICall[], keys: readonly string[]): Set<GenAICall> | undefined {
+  if (calls.length < 2) return undefined;
+  // Almost every key is unique, so a group is only made for a key seen a second time. Groups share
+  // no call, so the order they are collapsed in does not matter.
+  const firstByKey = new Map<string, GenAICall>();
+  let groups: Map<string, GenAICall[]> | undefined;
+  for (let i = 0; i < calls.length; i++) {
+    const key = keys[i]!;
+    if (key === '') continue;
+    const c = calls[i]!;
+    const first = firstByKey.get(key);
+    if (first === undefined) {
+      firstByKey.set(key, c);
+      continue;
     }
+    groups ??= new Map();
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [first, c]);
   }
-  return dropped.size === 0 ? calls : calls.filter((c) => !dropped.has(c));
+  if (!groups) return undefined;
+  const dropped = new Set<GenAICall>();
+  for (const group of groups.values()) collapseGroup(group, dropped);
+  return dropped.size === 0 ? undefined : dropped;
+}
+
+/** Collapses each parent/child pair within one group of calls sharing a response key. */
+function collapseGroup(group: GenAICall[], dropped: Set<GenAICall>): void {
+  for (const child of group) {
+    const parent = group.find((p) => p.spanId === child.parentSpanId && !dropped.has(p));
+    if (!parent || dropped.has(child)) continue;
+    const [keep, drop] = richness(child) > richness(parent) ? [child, parent] : [parent, child];
+    for (const field of FILLABLE) if (keep[field] === '') keep[field] = drop[field];
+    dropped.add(drop);
+  }
 }
