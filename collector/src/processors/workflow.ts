@@ -78,16 +78,7 @@ interface Identity {
 }
 
 /** What a trace's identity needs of its earliest call (the call itself is not kept). */
-interface FirstCall {
-  timestampNs: bigint;
-  serviceName: string;
-  environment: string;
-  workflowName: string;
-  agentName: string;
-  feature: string;
-  userId: string;
-  customerId: string;
-}
+type FirstCall = Omit<Identity, 'rootSpanName'> & { timestampNs: bigint };
 
 /** Where a span may name its workflow, the GenAI attribute first. */
 const WORKFLOW_NAMES = [ATTR_GEN_AI_WORKFLOW_NAME, OPENLLMETRY.WORKFLOW_NAME];
