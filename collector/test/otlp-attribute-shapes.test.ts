@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AttributeCollector } from '../src/otlp/attribute-shapes.ts';
+import { AttributeCollector, compiledShapeCount } from '../src/otlp/attribute-shapes.ts';
 import { decodeTraceRequestProtobuf } from '../src/otlp/protobuf-decode.ts';
 import { encodeProtobuf, readableSpan, type FixtureAttributes } from './fixtures/otlp-fixtures.ts';
 
@@ -95,16 +95,20 @@ describe('span attributes built by shape', () => {
       keys.forEach((key, i) => collector.add(key, `${key}-value`, slots[i]!));
       return Object.entries(collector.build());
     };
-    // Same slots, different key strings (a slot reused by another key): never the other's shape.
-    for (let round = 0; round < 6; round++) {
+    // Same slots, different key strings (a slot reused by another key): never the other's shape, and
+    // each is compiled once instead of the two replacing each other.
+    const compiledBefore = compiledShapeCount();
+    for (let round = 0; round < 40; round++) {
       expect(build(['x', 'y'], [1, 2])).toEqual([['x', 'x-value'], ['y', 'y-value']]);
       expect(build(['p', 'q'], [1, 2])).toEqual([['p', 'p-value'], ['q', 'q-value']]);
     }
+    expect(compiledShapeCount() - compiledBefore).toBe(2);
     // Far more distinct sequences than factories are kept, each seen often enough to be compiled.
     for (let shape = 0; shape < 1500; shape++) {
       const keys = [`k${shape}`, 'common'];
       for (let round = 0; round < 5; round++) expect(build(keys, [20_000 + shape, 5])).toEqual([[`k${shape}`, `k${shape}-value`], ['common', 'common-value']]);
     }
+    expect(compiledShapeCount()).toBe(1024);
   });
 
   it('builds an empty object for a span without attributes', () => {

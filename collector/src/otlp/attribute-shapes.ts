@@ -33,8 +33,21 @@ const SIGHTINGS_BEFORE_COMPILE = 4;
 /** Tracked sightings of not-yet-compiled sequences at most (then the tally starts over). */
 const MAX_CANDIDATES = 4096;
 
-const shapes = new Map<number, Shape>();
+/**
+ * Compiled shapes by key-sequence hash. Different sequences can share a hash (keys that share a
+ * key-cache slot hash alike), so each hash holds a few shapes side by side instead of one that
+ * colliding sequences would keep replacing, and recompiling.
+ */
+const shapes = new Map<number, Shape[]>();
+/** Shapes kept per hash at most. */
+const MAX_SHAPES_PER_HASH = 4;
+let shapeCount = 0;
 const candidates = new Map<number, number>();
+
+/** Factories compiled so far (bounded by `MAX_SHAPES`); for tests of the bounds. */
+export function compiledShapeCount(): number {
+  return shapeCount;
+}
 
 /** False when the runtime forbids compiling code (`--disallow-code-generation-from-strings`). */
 let canCompile = true;
@@ -77,13 +90,17 @@ export class AttributeCollector {
     const n = this.count;
     if (n === 0) return {};
     if (this.shapeable && n <= MAX_SHAPE_KEYS) {
-      const shape = shapes.get(this.hash);
-      if (shape !== undefined && this.sameKeys(shape.keys)) return shape.make(this.values);
-      if (canCompile && this.recurs()) {
+      const bucket = shapes.get(this.hash);
+      if (bucket !== undefined) {
+        for (const shape of bucket) if (this.sameKeys(shape.keys)) return shape.make(this.values);
+      }
+      if (canCompile && (bucket === undefined || bucket.length < MAX_SHAPES_PER_HASH) && this.recurs()) {
         const keys = this.keys.slice(0, n);
         const make = compile(keys);
         if (make !== undefined) {
-          shapes.set(this.hash, { keys, make });
+          if (bucket === undefined) shapes.set(this.hash, [{ keys, make }]);
+          else bucket.push({ keys, make });
+          shapeCount++;
           return make(this.values);
         }
       }
@@ -99,7 +116,7 @@ export class AttributeCollector {
 
   /** Counts a sighting of this sequence; true when it should be compiled now. */
   private recurs(): boolean {
-    if (shapes.size >= MAX_SHAPES) return false;
+    if (shapeCount >= MAX_SHAPES) return false;
     const seen = (candidates.get(this.hash) ?? 0) + 1;
     if (seen < SIGHTINGS_BEFORE_COMPILE) {
       if (candidates.size >= MAX_CANDIDATES) candidates.clear();
