@@ -129,13 +129,17 @@ export class AttributeCollector {
 
   private plain(): Attributes {
     const out: Attributes = {};
-    for (let i = 0; i < this.count; i++) {
-      const key = this.keys[i]!;
-      const value = this.values[i]!;
-      // A key of "__proto__" would otherwise replace the object's prototype instead of becoming an attribute.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-      else out[key] = value;
-    }
+    for (let i = 0; i < this.count; i++) setAttribute(out, this.keys[i]!, this.values[i]!);
     return out;
   }
 }
+
+/**
+ * Stores an attribute on a plain object. A key of "__proto__" would otherwise replace the
+ * object's prototype instead of becoming an attribute.
+ */
+export function setAttribute(into: { [key: string]: AttrValue }, key: string, value: AttrValue): void {
+  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
+  else into[key] = value;
+}
+

@@ -14,7 +14,7 @@
 import { Buffer } from 'node:buffer';
 import type { AttrValue, Attributes, Resource, Scope, Span, SpanEvent, SpanLink } from '../model.ts';
 import { OtlpDecodeError } from './errors.ts';
-import { setAttribute } from './protobuf-decode.ts';
+import { setAttribute } from './attribute-shapes.ts';
 import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-validation.ts';
 import type { DecodedTraceRequest } from './types.ts';
 

@@ -24,7 +24,7 @@ import { normalizeParentSpanId, RejectionTally, spanIdProblem } from './span-val
 import type { DecodedTraceRequest } from './types.ts';
 import { TRACE_MESSAGES } from './trace-fields.ts';
 import { WireReader } from './wire-reader.ts';
-import { AttributeCollector } from './attribute-shapes.ts';
+import { AttributeCollector, setAttribute } from './attribute-shapes.ts';
 
 /** Keys up to this many bytes go through the key cache (see cachedKey). */
 const CACHED_KEY_MAX = 64;
@@ -581,14 +581,6 @@ function cacheSlot(buf: Uint8Array, start: number, stop: number): number {
   return (hash ^ (hash >>> 15)) & (STRING_CACHE_SLOTS - 1);
 }
 
-/**
- * Stores an attribute on a plain object. A key of "__proto__" would otherwise replace the
- * object's prototype instead of becoming an attribute.
- */
-export function setAttribute(into: { [key: string]: AttrValue }, key: string, value: AttrValue): void {
-  if (key === '__proto__') Object.defineProperty(into, key, { value, enumerable: true, writable: true, configurable: true });
-  else into[key] = value;
-}
 
 /** Decodes a protobuf ExportTraceServiceRequest. Throws OtlpDecodeError on malformed input. */
 export function decodeTraceRequestProtobuf(body: Uint8Array): DecodedTraceRequest {
