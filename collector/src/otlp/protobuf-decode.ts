@@ -468,19 +468,23 @@ class ProtobufTraceDecoder extends WireReader {
     return this.view.getFloat64(pos, true);
   }
 
-  private readString(end: number): string {
+  /** Steps over a length-delimited value; returns where it starts (it ends at the new position). */
+  private skipBytes(end: number): number {
     const stop = this.readMessageEnd(end);
     const start = this.pos;
     this.pos = stop;
-    if (stop === start) return '';
-    return this.nodeBuf.utf8Slice(start, stop);
+    return start;
+  }
+
+  private readString(end: number): string {
+    const start = this.skipBytes(end);
+    return start === this.pos ? '' : this.nodeBuf.utf8Slice(start, this.pos);
   }
 
   /** A string attribute value: short ones go through the value cache. */
   private readStringValue(end: number): string {
-    const stop = this.readMessageEnd(end);
-    const start = this.pos;
-    this.pos = stop;
+    const start = this.skipBytes(end);
+    const stop = this.pos;
     if (stop === start) return '';
     if (stop - start <= CACHED_VALUE_MAX) return this.cachedValue(start, stop);
     return this.nodeBuf.utf8Slice(start, stop);
@@ -511,9 +515,8 @@ class ProtobufTraceDecoder extends WireReader {
 
   /** An attribute key: short ones go through the key cache. */
   private readKey(end: number): string {
-    const stop = this.readMessageEnd(end);
-    const start = this.pos;
-    this.pos = stop;
+    const start = this.skipBytes(end);
+    const stop = this.pos;
     this.keySlot = -1;
     if (stop === start) return '';
     if (stop - start <= CACHED_KEY_MAX) return this.cachedKey(start, stop);
@@ -550,19 +553,14 @@ class ProtobufTraceDecoder extends WireReader {
   }
 
   private readHex(end: number): string {
-    const stop = this.readMessageEnd(end);
-    const hex = this.hex(this.pos, stop);
-    this.pos = stop;
-    return hex;
+    const start = this.skipBytes(end);
+    return this.hex(start, this.pos);
   }
 
   /** Copies bytes values out so an attribute never keeps the whole request body alive. */
   private readBytesCopy(end: number): Uint8Array {
-    const stop = this.readMessageEnd(end);
-    const copy = new Uint8Array(stop - this.pos);
-    copy.set(this.buf.subarray(this.pos, stop));
-    this.pos = stop;
-    return copy;
+    const start = this.skipBytes(end);
+    return this.buf.slice(start, this.pos);
   }
 }
 
