@@ -59,6 +59,8 @@ class ProtobufTraceDecoder extends WireReader {
   private readonly spanAttributes = new AttributeCollector();
   /** The key-cache slot of the key `readKey` returned last; -1 when it did not go through the cache. */
   private keySlot = -1;
+  /** The key of the KeyValue `readKeyValue` read last. */
+  private keyValueKey = '';
 
   constructor(body: Uint8Array) {
     super(body);
@@ -322,26 +324,21 @@ class ProtobufTraceDecoder extends WireReader {
 
   /** Decodes one KeyValue message and stores it into `into` (a later duplicate key wins). */
   private decodeKeyValue(into: Attributes, end: number, depth: number): void {
-    let key = '';
-    let value: AttrValue = null;
-    while (this.pos < end) {
-      const field = this.nextField(this.messages.keyValue, end);
-      switch (field) {
-        case 1:
-          key = this.readKey(end);
-          break;
-        case 2:
-          value = this.decodeAnyValue(this.readMessageEnd(end), depth);
-          break;
-        default:
-          this.skipFieldValue(this.messages.keyValue, field, end);
-      }
-    }
-    setAttribute(into, key, value);
+    const value = this.readKeyValue(end, depth);
+    setAttribute(into, this.keyValueKey, value);
   }
 
   /** Decodes one KeyValue of a span's attributes into the span's attribute collector. */
   private decodeSpanAttribute(end: number): void {
+    const value = this.readKeyValue(end, 0);
+    this.spanAttributes.add(this.keyValueKey, value, this.keySlot);
+  }
+
+  /**
+   * Reads one KeyValue message: returns its value and leaves its key in `keyValueKey` and the key's
+   * cache slot in `keySlot`. Both are set after the value is read, which may hold KeyValues of its own.
+   */
+  private readKeyValue(end: number, depth: number): AttrValue {
     let key = '';
     let slot = -1;
     let value: AttrValue = null;
@@ -353,13 +350,15 @@ class ProtobufTraceDecoder extends WireReader {
           slot = this.keySlot;
           break;
         case 2:
-          value = this.decodeAnyValue(this.readMessageEnd(end), 0);
+          value = this.decodeAnyValue(this.readMessageEnd(end), depth);
           break;
         default:
           this.skipFieldValue(this.messages.keyValue, field, end);
       }
     }
-    this.spanAttributes.add(key, value, slot);
+    this.keyValueKey = key;
+    this.keySlot = slot;
+    return value;
   }
 
   /** An AnyValue with no field set decodes to null; with several set, the last one wins. */
