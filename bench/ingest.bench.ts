@@ -26,14 +26,10 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultCatalog } from '../packages/pricing/src/index.ts';
 import { decodeTraceRequestProtobuf } from '../collector/src/otlp/protobuf-decode.ts';
 import { genAiTraceRequest } from '../collector/test/fixtures/otlp-fixtures.ts';
-import { NormalizeProcessor } from '../collector/src/processors/normalize/normalize.ts';
-import { PriceProcessor } from '../collector/src/processors/price.ts';
-import { DedupeProcessor } from '../collector/src/processors/dedupe.ts';
-import { WorkflowProcessor } from '../collector/src/processors/workflow.ts';
 import { Pipeline } from '../collector/src/pipeline/pipeline.ts';
+import { benchProcessors } from './lib/processors.ts';
 import { cpuByGroup, cpuSecondsOf, cpuSince } from './lib/thread-cpu.ts';
 
 const TOTAL = Number(process.env.BENCH_SPANS ?? 400_000);
@@ -57,10 +53,7 @@ const decodeRate = decoded / ((performance.now() - t) / 1000);
 // 2. Decode + processors, no storage. In a function, so their state is garbage before the collector
 // runs and this process's GC does not compete with it.
 async function processAll(): Promise<number> {
-  const pipeline = new Pipeline(
-    [new NormalizeProcessor(), new PriceProcessor(defaultCatalog()), new DedupeProcessor({ maxEntries: 200_000 }), new WorkflowProcessor({ quietWindowMs: 1000 })],
-    [],
-  );
+  const pipeline = new Pipeline(benchProcessors(), []);
   let normalized = 0;
   for (const b of bodies) normalized += (await pipeline.process({ spans: decodeTraceRequestProtobuf(b).spans, calls: [], workflows: [] })).calls.length;
   return normalized;

@@ -12,13 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedClient, migrate } from '../../clickhouse/src/index.ts';
-import { defaultCatalog } from '../../packages/pricing/src/index.ts';
 import { decodeTraceRequestProtobuf } from '../../collector/src/otlp/protobuf-decode.ts';
-import { NormalizeProcessor } from '../../collector/src/processors/normalize/normalize.ts';
-import { PriceProcessor } from '../../collector/src/processors/price.ts';
-import { DedupeProcessor } from '../../collector/src/processors/dedupe.ts';
-import { WorkflowProcessor } from '../../collector/src/processors/workflow.ts';
 import { Pipeline } from '../../collector/src/pipeline/pipeline.ts';
+import { benchProcessors } from './processors.ts';
 import { createClickHouseExporter } from '../../collector/src/exporters/clickhouse/index.ts';
 import { genAiTraceRequest } from '../../collector/test/fixtures/otlp-fixtures.ts';
 import { cpuByGroup, cpuSince } from './thread-cpu.ts';
@@ -28,10 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'spendtrace-bench-floor-'));
 const client = createEmbeddedClient(dir);
 await migrate(client, { database: 'default' });
 const exporter = createClickHouseExporter({ client, database: 'default', migrate: false });
-const pipeline = new Pipeline(
-  [new NormalizeProcessor(), new PriceProcessor(defaultCatalog()), new DedupeProcessor({ maxEntries: 200_000 }), new WorkflowProcessor({ quietWindowMs: 1000 })],
-  [],
-);
+const pipeline = new Pipeline(benchProcessors(), []);
 
 // Encoded as the collector's consumer encodes them: one prepared part per request, one INSERT per group.
 const inserts: unknown[][] = [];
