@@ -3,7 +3,8 @@
  *
  * Storing 30-40 attributes one by one into `{}` through computed keys turns the object into a hash
  * table ("dictionary mode") after about 16 properties: building it then costs about 1 µs, and every
- * `for...in` over it (ClickHouse encoding, attribution) collects and sorts its keys, another 1 µs.
+ * `for...in` over it (the ClickHouse encoding of `SpanAttributes`) collects and sorts its keys, another
+ * 1 µs.
  * An object literal with the same keys is built in one step with its own hidden class, and stays fast
  * when processors add their attributes later.
  *
