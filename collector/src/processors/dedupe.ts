@@ -1,4 +1,5 @@
 import { BoundedMap } from '../bounded-map.ts';
+import { IdTable, packHexId } from '../id-table.ts';
 import type { PipelineBatch, Processor, Span } from '../model.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 
@@ -9,10 +10,15 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
  * consumer can write them to the seen log (pipeline/seen-log.ts); `preload` restores the keys of
  * acknowledged records at start, so a span sent again after a restart is still recognised. A
  * replayed (unacknowledged) queue record is covered by the ClickHouse exporter's idempotent inserts.
+ *
+ * The seen-set keeps the 24 bytes of each trace id + span id in an IdTable (see id-table.ts for why
+ * not a Map of strings). Ids of another shape, which the receiver rejects before any processor,
+ * are remembered in a small map of their own.
  */
 export class DedupeProcessor implements Processor {
   readonly name = 'dedupe';
-  private readonly seen: BoundedMap<string, true>;
+  private readonly seen: IdTable;
+  private readonly oddKeys: BoundedMap<string, true>;
   private readonly metrics: CollectorMetrics | undefined;
   /** Keys seen since the last `takeSeen()`, in order; null when nothing persists them. */
   private fresh: string[] | null;
@@ -20,14 +26,15 @@ export class DedupeProcessor implements Processor {
 
   constructor(options: { maxEntries: number; persist?: boolean }, metrics?: CollectorMetrics) {
     if (!(options.maxEntries >= 1)) throw new Error('dedupe: max_entries must be at least 1');
-    this.seen = new BoundedMap(Math.floor(options.maxEntries));
+    this.seen = new IdTable({ maxEntries: Math.floor(options.maxEntries), keyWords: 6 });
+    this.oddKeys = new BoundedMap(Math.min(Math.floor(options.maxEntries), 10_000));
     this.metrics = metrics;
     this.fresh = options.persist ? [] : null;
   }
 
   /** Remembers keys from a previous run, oldest first; a repeated key counts as seen again. */
   preload(keys: Iterable<string>): void {
-    for (const key of keys) this.remember(key);
+    for (const key of keys) this.remember(key.slice(0, 32), key.slice(32));
   }
 
   /** The keys accepted or refreshed since the last call, oldest first. */
@@ -39,16 +46,15 @@ export class DedupeProcessor implements Processor {
   }
 
   get size(): number {
-    return this.seen.size;
+    return this.seen.size + this.oddKeys.size;
   }
 
   process(batch: PipelineBatch): PipelineBatch {
     let dropped: Set<Span> | undefined;
     for (const span of batch.spans) {
-      const key = span.traceId + span.spanId;
       // A repeat is refreshed, so a span being retried repeatedly stays remembered.
-      if (this.remember(key)) (dropped ??= new Set()).add(span);
-      this.fresh?.push(key);
+      if (this.remember(span.traceId, span.spanId)) (dropped ??= new Set()).add(span);
+      this.fresh?.push(span.traceId + span.spanId);
     }
     if (!dropped) return batch;
     this.duplicates += dropped.size;
@@ -73,8 +79,10 @@ export class DedupeProcessor implements Processor {
     return batch;
   }
 
-  /** Marks `key` as the most recently seen; true when it was already known. */
-  private remember(key: string): boolean {
-    return this.seen.set(key, true);
+  /** Marks the span id as the most recently seen; true when it was already known. */
+  private remember(traceId: string, spanId: string): boolean {
+    const key = this.seen.key;
+    if (packHexId(traceId, 4, key, 0) && packHexId(spanId, 2, key, 4)) return this.seen.set();
+    return this.oddKeys.set(traceId + spanId, true);
   }
 }

@@ -1,4 +1,5 @@
 import { BoundedMap, OrderedMap } from '../bounded-map.ts';
+import { IdTable, packHexId } from '../id-table.ts';
 import {
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -62,6 +63,68 @@ interface FlushedTrace {
   first: bigint;
   last: bigint;
   identity: Identity;
+}
+
+/** The fields of an Identity, in the order FlushedTraces stores them. */
+const IDENTITY_FIELDS = ['rootSpanName', 'serviceName', 'environment', 'workflowName', 'agentName', 'feature', 'userId', 'customerId'] as const;
+
+/**
+ * Flushed traces by trace id, least recently flushed forgotten first: an IdTable (see id-table.ts
+ * for why not a Map of objects) whose payload is the revision count, the first and last timestamps
+ * as 32-bit halves and the identity's strings. Trace ids of another shape, which the receiver rejects
+ * before any processor, are kept in a small map of their own.
+ */
+class FlushedTraces {
+  private readonly table: IdTable;
+  private readonly oddIds: BoundedMap<string, FlushedTrace>;
+
+  constructor(maxEntries: number) {
+    this.table = new IdTable({ maxEntries, keyWords: 4, valueWords: 5, stringsPerEntry: IDENTITY_FIELDS.length });
+    this.oddIds = new BoundedMap(Math.min(maxEntries, 10_000));
+  }
+
+  has(traceId: string): boolean {
+    return packHexId(traceId, 4, this.table.key, 0) ? this.table.has() : this.oddIds.has(traceId);
+  }
+
+  get(traceId: string): FlushedTrace | undefined {
+    const t = this.table;
+    if (!packHexId(traceId, 4, t.key, 0)) return this.oddIds.get(traceId);
+    const e = t.find();
+    if (e < 0) return undefined;
+    const identity = {} as Identity;
+    for (let i = 0; i < IDENTITY_FIELDS.length; i++) identity[IDENTITY_FIELDS[i]!] = t.string(e, i);
+    return { revisions: t.value(e, 0), first: joinWords(t.value(e, 1), t.value(e, 2)), last: joinWords(t.value(e, 3), t.value(e, 4)), identity };
+  }
+
+  set(traceId: string, entry: FlushedTrace): void {
+    const t = this.table;
+    if (!packHexId(traceId, 4, t.key, 0)) {
+      this.oddIds.set(traceId, entry);
+      return;
+    }
+    t.set();
+    const e = t.newest;
+    t.setValue(e, 0, entry.revisions);
+    t.setValue(e, 1, highWord(entry.first));
+    t.setValue(e, 2, lowWord(entry.first));
+    t.setValue(e, 3, highWord(entry.last));
+    t.setValue(e, 4, lowWord(entry.last));
+    for (let i = 0; i < IDENTITY_FIELDS.length; i++) t.setString(e, i, entry.identity[IDENTITY_FIELDS[i]!]);
+  }
+}
+
+/** Timestamps are below 2^63, so the unknown timestamp -1n is stored as all ones. */
+function highWord(ns: bigint): number {
+  return ns < 0n ? 0xffffffff : Number(ns >> 32n);
+}
+
+function lowWord(ns: bigint): number {
+  return ns < 0n ? 0xffffffff : Number(ns & 0xffffffffn);
+}
+
+function joinWords(high: number, low: number): bigint {
+  return high === 0xffffffff && low === 0xffffffff ? -1n : (BigInt(high) << 32n) | BigInt(low);
 }
 
 const NO_IDENTITY: Identity = { rootSpanName: '', serviceName: '', environment: '', workflowName: '', agentName: '', feature: '', userId: '', customerId: '' };
@@ -242,7 +305,7 @@ export class WorkflowProcessor implements Processor {
   private readonly metrics: CollectorMetrics | undefined;
   /** Open traces in creation order (the oldest is found in constant time, see bounded-map.ts). */
   private readonly open = new OrderedMap<string, TraceSums>();
-  private readonly flushed: BoundedMap<string, FlushedTrace>;
+  private readonly flushed: FlushedTraces;
   private bufferedSpans = 0;
   private lastSweepMs = -Infinity;
   private readonly sweepIntervalMs: number;
@@ -262,7 +325,7 @@ export class WorkflowProcessor implements Processor {
     }
     this.now = options.now ?? Date.now;
     this.metrics = metrics;
-    this.flushed = new BoundedMap(Math.floor(this.options.maxFlushedTraces));
+    this.flushed = new FlushedTraces(Math.floor(this.options.maxFlushedTraces));
     // Checking every open trace on every batch would cost O(traces) per request at high ingest rates.
     this.sweepIntervalMs = Math.min(250, this.options.quietWindowMs);
   }

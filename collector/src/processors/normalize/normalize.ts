@@ -1,6 +1,6 @@
 import { ATTR_ERROR_TYPE } from '@spendtrace/semconv';
 import { StatusCode, type GenAICall, type PipelineBatch, type Processor, type Span } from '../../model.ts';
-import { BoundedMap } from '../../bounded-map.ts';
+import { IdTable, packHexId, packSpanIdOrEmpty, packStringHash } from '../../id-table.ts';
 import { readString } from '../attributes.ts';
 import { readAttribution } from './attribution.ts';
 import { readCall, type CallReading } from './dialects.ts';
@@ -19,11 +19,15 @@ export class NormalizeProcessor implements Processor {
    * Calls with a response id from earlier batches (bounded, oldest forgotten first). The two spans
    * of a doubly instrumented call end at different times, so an SDK's batch exporter may send them
    * in different requests; the first one seen is kept.
+   *
+   * Keyed by the trace id and a 64-bit hash of the response id (two response ids of one trace
+   * would have to hash alike and their spans be parent and child for a call to be lost), with the
+   * span and parent span ids as payload; see id-table.ts for why not a Map of strings.
    */
-  private readonly recent: BoundedMap<string, { spanId: string; parentSpanId: string }>;
+  private readonly recent: IdTable;
 
   constructor(options: { maxRecentCalls?: number } = {}) {
-    this.recent = new BoundedMap(options.maxRecentCalls ?? 100_000);
+    this.recent = new IdTable({ maxEntries: options.maxRecentCalls ?? 100_000, keyWords: 6, valueWords: 4 });
   }
 
   process(batch: PipelineBatch): PipelineBatch {
@@ -32,13 +36,11 @@ export class NormalizeProcessor implements Processor {
       const reading = readCall(span.attributes);
       if (reading?.kind === 'call') calls.push(toCall(span, reading));
     }
-    // Both duplicate checks look calls up by the same key, so it is built once per call.
-    const keys = responseKeys(calls);
-    const collapsed = doublyInstrumented(calls, keys);
+    const collapsed = doublyInstrumented(calls, responseKeys(calls));
     let kept = 0;
     for (let i = 0; i < calls.length; i++) {
       const c = calls[i]!;
-      if (collapsed?.has(c) || this.seenEarlier(c, keys[i]!)) continue;
+      if (collapsed?.has(c) || this.seenEarlier(c)) continue;
       batch.calls.push(c);
       kept++;
     }
@@ -47,11 +49,23 @@ export class NormalizeProcessor implements Processor {
   }
 
   /** Whether `c` describes a call already seen in an earlier batch; otherwise remembers it. */
-  private seenEarlier(c: GenAICall, key: string): boolean {
-    if (key === '') return false;
-    const earlier = this.recent.get(key);
-    if (earlier) return earlier.spanId === c.parentSpanId || earlier.parentSpanId === c.spanId;
-    this.recent.set(key, { spanId: c.spanId, parentSpanId: c.parentSpanId });
+  private seenEarlier(c: GenAICall): boolean {
+    if (c.responseId === '') return false;
+    const recent = this.recent;
+    // Ids of another shape never get past the receiver; such a call is kept.
+    if (!packHexId(c.traceId, 4, recent.key, 0)) return false;
+    packStringHash(c.responseId, recent.key, 4);
+    const ids = scratchIds;
+    if (!packHexId(c.spanId, 2, ids, 0) || !packSpanIdOrEmpty(c.parentSpanId, ids, 2)) return false;
+    const earlier = recent.find();
+    if (earlier >= 0) {
+      // Span ids are never zero, so an empty parent (zeros) matches no span.
+      const earlierIsParent = recent.value(earlier, 0) === ids[2] && recent.value(earlier, 1) === ids[3];
+      const earlierIsChild = recent.value(earlier, 2) === ids[0] && recent.value(earlier, 3) === ids[1];
+      return earlierIsParent || earlierIsChild;
+    }
+    recent.set();
+    for (let w = 0; w < 4; w++) recent.setValue(recent.newest, w, ids[w]!);
     return false;
   }
 }
@@ -65,6 +79,9 @@ function responseKeys(calls: readonly GenAICall[]): string[] {
   }
   return keys;
 }
+
+/** A call's span id and parent span id as words (see `seenEarlier`). */
+const scratchIds = new Uint32Array(4);
 
 export function toCall(span: Span, reading: CallReading): GenAICall {
   const attribution = readAttribution(span);
