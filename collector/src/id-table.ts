@@ -35,9 +35,12 @@ export class IdTable {
   readonly #keys: Uint32Array;
   readonly #values: Uint32Array;
   readonly #strings: string[];
-  readonly #hashes: Uint32Array;
+  readonly #hashes: Int32Array;
   readonly #live: Uint8Array;
-  /** Hash table: entry index + 1, 0 for an empty slot. */
+  /**
+   * Hash table, two words per slot: entry index + 1 (0 for an empty slot) and the entry's hash, so
+   * a probe reads one cache line of the table and the keys only on a hash match.
+   */
   readonly #slots: Int32Array;
   readonly #mask: number;
   readonly #seed: number;
@@ -59,11 +62,11 @@ export class IdTable {
     this.#keys = new Uint32Array(this.#capacity * keyWords);
     this.#values = new Uint32Array(this.#capacity * valueWords);
     this.#strings = new Array<string>(this.#capacity * stringsPerEntry).fill('');
-    this.#hashes = new Uint32Array(this.#capacity);
+    this.#hashes = new Int32Array(this.#capacity);
     this.#live = new Uint8Array(this.#capacity);
     let slots = 16;
     while (slots < 2 * maxEntries) slots *= 2;
-    this.#slots = new Int32Array(slots);
+    this.#slots = new Int32Array(2 * slots);
     this.#mask = slots - 1;
     // A per-table random seed, so ids chosen to collide (a hostile client) cannot be precomputed.
     this.#seed = randomBytes(4).readUInt32LE(0);
@@ -76,7 +79,7 @@ export class IdTable {
   /** The entry holding `key`, or -1. */
   find(): number {
     const slot = this.#slotOf(this.#hash());
-    return slot < 0 ? -1 : this.#slots[slot]! - 1;
+    return slot < 0 ? -1 : this.#slots[2 * slot]! - 1;
   }
 
   has(): boolean {
@@ -94,8 +97,8 @@ export class IdTable {
     const slots = this.#slots;
     let slot = hash & mask;
     let found = -1;
-    for (let e = slots[slot]! - 1; e >= 0; e = slots[slot]! - 1) {
-      if (this.#hashes[e] === hash && this.#keyAt(e)) {
+    for (let e = slots[2 * slot]! - 1; e >= 0; e = slots[2 * slot]! - 1) {
+      if (slots[2 * slot + 1] === hash && this.#keyAt(e)) {
         found = e;
         break;
       }
@@ -108,7 +111,7 @@ export class IdTable {
     if (this.#used === this.#capacity) {
       this.#compact();
       // Compaction moved entries, and with them the slot's entry; the slot itself is unchanged.
-      if (found >= 0) found = slots[slot]! - 1;
+      if (found >= 0) found = slots[2 * slot]! - 1;
     }
     const entry = this.#placeOf(this.#used++);
     this.#hashes[entry] = hash;
@@ -121,7 +124,8 @@ export class IdTable {
       this.#clearPayload(entry);
       this.#size++;
     }
-    slots[slot] = entry + 1;
+    slots[2 * slot] = entry + 1;
+    slots[2 * slot + 1] = hash;
     this.newest = entry;
     if (this.#size > this.maxEntries) this.#evictOldest();
     return found >= 0;
@@ -157,7 +161,7 @@ export class IdTable {
     }
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) >>> 0;
+    return h ^ (h >>> 16);
   }
 
   /** The slot whose entry holds `key`, or -1. */
@@ -165,9 +169,9 @@ export class IdTable {
     const mask = this.#mask;
     const slots = this.#slots;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const e = slots[slot]! - 1;
+      const e = slots[2 * slot]! - 1;
       if (e < 0) return -1;
-      if (this.#hashes[e] === hash && this.#keyAt(e)) return slot;
+      if (slots[2 * slot + 1] === hash && this.#keyAt(e)) return slot;
     }
   }
 
@@ -183,7 +187,7 @@ export class IdTable {
   #slotOfEntry(entry: number): number {
     const mask = this.#mask;
     let slot = this.#hashes[entry]! & mask;
-    while (this.#slots[slot] !== entry + 1) slot = (slot + 1) & mask;
+    while (this.#slots[2 * slot] !== entry + 1) slot = (slot + 1) & mask;
     return slot;
   }
 
@@ -225,15 +229,16 @@ export class IdTable {
     const mask = this.#mask;
     const slots = this.#slots;
     let hole = slot;
-    for (let next = (hole + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
-      const home = this.#hashes[slots[next]! - 1]! & mask;
+    for (let next = (hole + 1) & mask; slots[2 * next] !== 0; next = (next + 1) & mask) {
+      const home = slots[2 * next + 1]! & mask;
       // The entry at `next` may move into the hole unless its home lies cyclically in (hole, next].
       const stays = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (stays) continue;
-      slots[hole] = slots[next]!;
+      slots[2 * hole] = slots[2 * next]!;
+      slots[2 * hole + 1] = slots[2 * next + 1]!;
       hole = next;
     }
-    slots[hole] = 0;
+    slots[2 * hole] = 0;
   }
 
   /** Closes the ring's gaps left by keys set again, oldest first, so it has room at its end. */
@@ -245,7 +250,7 @@ export class IdTable {
       const from = this.#placeOf(offset);
       if (this.#live[from] === 0) continue;
       if (from !== to) {
-        this.#slots[this.#slotOfEntry(from)] = to + 1;
+        this.#slots[2 * this.#slotOfEntry(from)] = to + 1;
         this.#keys.copyWithin(to * kw, from * kw, from * kw + kw);
         this.#hashes[to] = this.#hashes[from]!;
         this.#move(from, to);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createEmbeddedConnection, migrate } from '@spendtrace/clickhouse';
-import type { GenAICall, Span, WorkflowRow } from '../src/model.ts';
+import type { AttrValue, GenAICall, Span, WorkflowRow } from '../src/model.ts';
 import { attributeToString, CALL_COLUMNS, createClickHouseExporter, encodeBlock, LowCardinalityWriter, NativeWriter, SPAN_COLUMNS, WORKFLOW_COLUMNS } from '../src/exporters/clickhouse/index.ts';
 
 /** Every character a text format would have to escape, with quotes and multi-byte UTF-8 around them. */
@@ -119,6 +119,11 @@ describe('Native writer', () => {
       viaText.string(attributeToString(value));
     }
     expect(direct.bytes().toString('latin1')).toBe(viaText.bytes().toString('latin1'));
+    // Numbers and arrays of strings take shortcuts (a cache, a join): each is what JSON gives.
+    const json = [[], ['stop'], ['stop', 'length'], ['a"b'], ['back\\slash'], ['tab\t'], ['\u2028 ünï'], ['\ud800'], ['😀'], ['a', 1], [['a']]];
+    expect(json.map((v) => attributeToString(v as AttrValue))).toEqual(json.map((v) => JSON.stringify(v)));
+    const numbers = [0.5, 0.5, -0, 180.5, Number.NaN, Number.NaN, Infinity, 1e21, 1e21, 5e-324];
+    expect(numbers.map((v) => attributeToString(v))).toEqual(['0.5', '0.5', '0', '180.5', 'NaN', 'NaN', 'Infinity', '1e+21', '1e+21', '5e-324']);
     const integers = new NativeWriter(8);
     integers.attributeValue(-1000);
     integers.attributeValue(9_007_199_254_740_991);
