@@ -84,6 +84,13 @@ describe('dedupe', () => {
     expect(d.duplicates).toBe(2);
   });
 
+  it('drops repeats of spans whose ids are not hex (kept apart from the typed-array seen-set)', () => {
+    const d = new DedupeProcessor({ maxEntries: 100 });
+    expect(pass(d, call('trace-x', 'span-1'), call(TRACE_A, '0000000000000001')).calls.length).toBe(2);
+    expect(pass(d, call('trace-x', 'span-1'), call('trace-x', 'span-2'), call(TRACE_A, '0000000000000001')).calls.map((c) => c.spanId)).toEqual(['span-2']);
+    expect([d.duplicates, d.size]).toEqual([2, 3]);
+  });
+
   it('tells spans apart by trace id too', () => {
     const d = new DedupeProcessor({ maxEntries: 100 });
     pass(d, call(TRACE_A, '0000000000000001'));

@@ -94,12 +94,14 @@ describe('workflow', () => {
     expect(tick().map((r) => [r.traceId, r.calls, r.rootSpanName])).toEqual([[TRACE_A, 1, '']]);
   });
 
-  it('turns spans arriving after the flush into delta rows whose sums add up exactly', () => {
+  // Flushed traces are remembered by their 16-byte ids; an id of another shape (which the receiver
+  // rejects) takes the processor's fallback map and must behave the same.
+  it.each([TRACE_A, 'not-a-hex-trace-id'])('turns spans arriving after the flush into delta rows whose sums add up exactly (trace %s)', (TRACE) => {
     const { clock, send, tick } = setup();
-    send(agentRoot(TRACE_A, '0000000000000001'), llm(TRACE_A, '0000000000000002', '0000000000000001', 100, 20, 0.25));
+    send(agentRoot(TRACE, '0000000000000001'), llm(TRACE, '0000000000000002', '0000000000000001', 100, 20, 0.25));
     clock.t += 5_000;
     const first = tick();
-    send(llm(TRACE_A, '0000000000000009', '0000000000000001', 7, 3, 0.125, 'gpt-5.4-mini', 5_000));
+    send(llm(TRACE, '0000000000000009', '0000000000000001', 7, 3, 0.125, 'gpt-5.4-mini', 5_000));
     clock.t += 5_000;
     const delta = tick();
     expect(delta.map((r) => [r.revision, r.calls, r.inputTokens, r.outputTokens, r.costUsd, r.spans, r.rootSpanName, r.workflowName])).toEqual([[1, 1, 7, 3, 0.125, 1, 'invoke_agent support', 'ticket']]);
@@ -108,7 +110,7 @@ describe('workflow', () => {
     expect(all.reduce((s, r) => s + r.calls, 0)).toBe(2);
     // The late span ends 2.5 s after the root did: durations sum to the trace's full extent.
     expect(all.reduce((s, r) => s + r.durationNs, 0n)).toBe(5_500_000_000n);
-    send(llm(TRACE_A, '000000000000000a', '0000000000000001', 1, 1, 0.5));
+    send(llm(TRACE, '000000000000000a', '0000000000000001', 1, 1, 0.5));
     clock.t += 5_000;
     expect(tick().map((r) => r.revision)).toEqual([2]);
   });
