@@ -16,9 +16,9 @@ export class NormalizeProcessor implements Processor {
   /** Calls dropped because another instrumentation's span described the same call. */
   duplicateCalls = 0;
   /**
-   * Calls with a response id from earlier batches (bounded, oldest forgotten first). The two spans
-   * of a doubly instrumented call end at different times, so an SDK's batch exporter may send them
-   * in different requests; the first one seen is kept.
+   * Calls with a response id from earlier batches (bounded, least recently seen forgotten first).
+   * The two spans of a doubly instrumented call end at different times, so an SDK's batch exporter
+   * may send them in different requests; the first one seen is kept.
    *
    * Keyed by the trace id and a 64-bit hash of the response id (two response ids of one trace
    * would have to hash alike and their spans be parent and child for a call to be lost), with the
@@ -57,15 +57,17 @@ export class NormalizeProcessor implements Processor {
     packStringHash(c.responseId, recent.key, 4);
     const ids = scratchIds;
     if (!packHexId(c.spanId, 2, ids, 0) || !packSpanIdOrEmpty(c.parentSpanId, ids, 2)) return false;
-    const earlier = recent.find();
-    if (earlier >= 0) {
+    // One probe for both the lookup and the insert: `set` keeps a present entry's payload (the
+    // first call seen), so it can still be compared.
+    const present = recent.set();
+    const entry = recent.newest;
+    if (present) {
       // Span ids are never zero, so an empty parent (zeros) matches no span.
-      const earlierIsParent = recent.value(earlier, 0) === ids[2] && recent.value(earlier, 1) === ids[3];
-      const earlierIsChild = recent.value(earlier, 2) === ids[0] && recent.value(earlier, 3) === ids[1];
+      const earlierIsParent = recent.value(entry, 0) === ids[2] && recent.value(entry, 1) === ids[3];
+      const earlierIsChild = recent.value(entry, 2) === ids[0] && recent.value(entry, 3) === ids[1];
       return earlierIsParent || earlierIsChild;
     }
-    recent.set();
-    for (let w = 0; w < 4; w++) recent.setValue(recent.newest, w, ids[w]!);
+    for (let w = 0; w < 4; w++) recent.setValue(entry, w, ids[w]!);
     return false;
   }
 }
