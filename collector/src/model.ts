@@ -185,5 +185,10 @@ export interface Exporter {
    */
   prepare?(batch: PipelineBatch): unknown;
   exportPrepared?(parts: readonly unknown[]): Promise<void>;
+  /**
+   * Optional, with `prepare`: a prepared part will not be exported again (its export succeeded), so
+   * the exporter may reuse its memory. Parts never released are garbage collected as usual.
+   */
+  release?(prepared: unknown): void;
   shutdown(): Promise<void>;
 }

@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spendtrace-exporter-'));
   connection = createEmbeddedConnection(dir);
   client = createClient({ connection });
-  for (const database of ['e1', 'e2', 'e3', 'e4']) await migrate(client, { database });
+  for (const database of ['e1', 'e2', 'e3', 'e4', 'e5']) await migrate(client, { database });
 });
 
 afterAll(async () => {
@@ -373,6 +373,28 @@ describe('ClickHouse exporter on embedded ClickHouse', () => {
     expect(await rows('SELECT count() AS n FROM e4.genai_calls')).toEqual([{ n: 5 }]);
     await exporter.shutdown();
     await expect(exporter.export(batch({ calls }))).rejects.toThrow('clickhouse exporter: export after shutdown');
+  });
+
+  it('encodes the next prepared part into the memory of a released one, and stores both exactly', async () => {
+    const exporter = createClickHouseExporter({ client, database: 'e5', migrate: false });
+    const first = exporter.prepare(batch({ calls: [call({ spanId: 'a1ad6b7169203331', costUsd: 0.25 })] }));
+    const firstMemory = first.genai_calls[0]!.bytes.buffer;
+    await exporter.exportPrepared([first]);
+    exporter.release(first);
+    expect(first.genai_calls).toStrictEqual([]);
+    const second = exporter.prepare(batch({ calls: [call({ spanId: 'a2ad6b7169203332', costUsd: 0.5 })] }));
+    expect(second.genai_calls[0]!.bytes.buffer).toBe(firstMemory);
+    // Not released: the third part gets memory of its own.
+    await exporter.exportPrepared([second]);
+    const third = exporter.prepare(batch({ calls: [call({ spanId: 'a3ad6b7169203333', costUsd: 1 })] }));
+    expect(third.genai_calls[0]!.bytes.buffer).not.toBe(firstMemory);
+    await exporter.exportPrepared([third]);
+    await exporter.shutdown();
+    expect(await rows('SELECT span_id, cost_usd FROM e5.genai_calls ORDER BY span_id')).toEqual([
+      { span_id: 'a1ad6b7169203331', cost_usd: 0.25 },
+      { span_id: 'a2ad6b7169203332', cost_usd: 0.5 },
+      { span_id: 'a3ad6b7169203333', cost_usd: 1 },
+    ]);
   });
 
   it('rejects invalid batch settings', () => {

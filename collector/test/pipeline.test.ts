@@ -232,6 +232,55 @@ describe('QueueConsumer', () => {
     await shutDown({ queue, consumer, groupLog });
   });
 
+  it('releases prepared parts to their exporter only once their export succeeded, and queue records once processed', async () => {
+    /** Logs what happens to each part: exports that fail, then succeed, then the release. */
+    class ReleasingExporter extends MemoryExporter {
+      events: string[] = [];
+      prepare(batch: PipelineBatch): { ids: string[] } {
+        return { ids: batch.spans.map((s) => s.spanId) };
+      }
+      async exportPrepared(parts: readonly unknown[]): Promise<void> {
+        const ids = parts.map((p) => (p as { ids: string[] }).ids.join('+')).join(',');
+        if (this.failuresLeft > 0) {
+          this.failuresLeft--;
+          this.events.push(`failed ${ids}`);
+          throw new Error('clickhouse unavailable');
+        }
+        this.events.push(`exported ${ids}`);
+      }
+      release(prepared: unknown): void {
+        this.events.push(`released ${(prepared as { ids: string[] }).ids.join('+')}`);
+      }
+    }
+    const dir = tempDir();
+    const ch = new ReleasingExporter('clickhouse');
+    ch.failuresLeft = 1;
+    const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+    const released: number[] = [];
+    const read = queue.read.bind(queue);
+    queue.read = async (options) => {
+      const batch = await read(options);
+      if (batch === null) return null;
+      return { ...batch, release: () => released.push(batch.position) };
+    };
+    const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+    const pipeline = new Pipeline([new NormalizeProcessor()], [ch]);
+    const consumer = new QueueConsumer({ queue, pipeline, decode, groupLog, tickMs: 20, partSpans: 1, retryDelayMs: () => 5 });
+    const records = [record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 1 }]), record([{ traceId: TRACE_A, spanId: '0000000000000002', input: 2 }])];
+    for (const r of records) await queue.append(r);
+    consumer.start();
+    await until(() => queue.stats().unackedBytes === 0);
+    await shutDown({ queue, consumer, groupLog });
+    expect(ch.events).toStrictEqual([
+      'failed 0000000000000001,0000000000000002',
+      'exported 0000000000000001,0000000000000002',
+      'released 0000000000000001',
+      'released 0000000000000002',
+    ]);
+    // One read of both records (8-byte headers), released once after processing.
+    expect(released).toStrictEqual([8 + records[0]!.length + 8 + records[1]!.length]);
+  });
+
   it('numbers batches as the workflow processor does, so a batch a processor failed on before it does not hold back acknowledgements', async () => {
     const dir = tempDir();
     const ch = new MemoryExporter('clickhouse');

@@ -102,6 +102,20 @@ describe('DiskQueue', () => {
     await queue.close();
   });
 
+  it('reads into the memory of a released batch, and never into that of one still held', async () => {
+    const queue = await DiskQueue.open({ dir: await tempDir(), unsafeNoSync: true });
+    for (const s of ['first', 'second', 'third']) await queue.append(bytes(s));
+    const first = (await queue.read({ maxRecords: 1 }))!;
+    const second = (await queue.read({ maxRecords: 1 }))!;
+    expect(second.records[0]!.buffer).not.toBe(first.records[0]!.buffer);
+    first.release();
+    first.release();
+    const third = (await queue.read({ maxRecords: 1 }))!;
+    expect(third.records[0]!.buffer).toBe(first.records[0]!.buffer);
+    expect([...text(second.records), ...text(third.records)]).toStrictEqual(['second', 'third']);
+    await queue.close();
+  });
+
   it('limits a batch by bytes but always returns at least one record', async () => {
     const queue = await DiskQueue.open({ dir: await tempDir() });
     for (const size of [300, 300, 300, 1000]) await queue.append(new Uint8Array(size).fill(65));

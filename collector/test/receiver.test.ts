@@ -92,6 +92,25 @@ describe('OtlpHttpReceiver', () => {
     expect(h.receiver.stats).toStrictEqual({ requests: 1, acceptedSpans: 10, rejectedSpans: 0, refusedRequests: {} });
   });
 
+  it('joins a body that arrives in many chunks into memory it reuses once the previous body was accepted', async () => {
+    const copies: Buffer[] = [];
+    const memory: ArrayBufferLike[] = [];
+    const h = await startReceiver({
+      accept: async (request) => {
+        copies.push(Buffer.from(request.body));
+        memory.push(request.body.buffer);
+        return 'accepted';
+      },
+    });
+    // About 300 KiB each: more than one socket read.
+    const bodies = [genAiTraceRequest(250, { seed: 1 }), genAiTraceRequest(250, { seed: 2 })];
+    for (const body of bodies) expect((await post(`${h.url}/v1/traces`, body, PROTOBUF)).status).toBe(200);
+    expect(bodies[0]!.length).toBeGreaterThan(256 * 1024);
+    expect(copies.map((c, i) => c.equals(bodies[i]!))).toStrictEqual([true, true]);
+    expect(memory[1]).toBe(memory[0]);
+    expect(memory[0]!.byteLength).toBe(512 * 1024);
+  });
+
   it('accepts JSON with a charset parameter and answers {}', async () => {
     const h = await startReceiver();
     const reply = await post(`${h.url}/v1/traces`, genAiTraceRequestJson(4), { 'content-type': 'Application/JSON; charset=utf-8' });

@@ -111,6 +111,7 @@ export class QueueConsumer {
     const prepared = new PreparedBatch();
     this.o.pipeline.prepare(flushed, prepared);
     await this.exportWithRetry(prepared);
+    this.o.pipeline.release(prepared);
     await this.o.workflowLog?.record(flushed.workflows, this.lastPosition);
     await this.o.seen?.log.append(this.o.seen.take(), this.lastPosition);
     await this.ackReady(Infinity);
@@ -139,6 +140,8 @@ export class QueueConsumer {
         // null without the tick firing: the queue stopped accepting and everything was read.
         if (group === null && !ticker.aborted) return;
         const processed = await this.process(group ?? undefined);
+        // Decoding copied out everything the spans keep: the next read may reuse the records' memory.
+        group?.release();
         await exporting;
         exporting = this.finish(processed);
       }
@@ -154,15 +157,17 @@ export class QueueConsumer {
       return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 32 * 1024 * 1024, signal });
     }
     const records: Uint8Array[] = [];
+    const parts: QueueBatch[] = [];
     let position = -1;
     while (position < replayEnd) {
       const part = await this.o.queue.read({ maxRecords: 1, signal: this.abort.signal });
       if (part === null) break;
       records.push(...part.records);
+      parts.push(part);
       position = part.position;
     }
     this.replayEnds.shift();
-    return position < 0 ? null : { records, position };
+    return position < 0 ? null : { records, position, release: () => parts.forEach((part) => part.release()) };
   }
 
   /**
@@ -232,6 +237,7 @@ export class QueueConsumer {
 
   private async finish(p: Processed): Promise<void> {
     await this.exportWithRetry(p.batch);
+    this.o.pipeline.release(p.batch);
     await this.o.workflowLog?.record(p.batch.workflows, p.coveredPosition);
     // Tagged with the position the spans came from: until the queue acknowledges it, a restart
     // ignores these keys and replays the records instead.

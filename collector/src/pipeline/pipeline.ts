@@ -95,6 +95,14 @@ export class Pipeline {
     if (failures.length > 0) throw new ExportFailure(failures);
   }
 
+  /** After a batch was exported to every exporter: lets exporters reuse the memory of their parts. */
+  release(batch: PreparedBatch): void {
+    for (const [exporter, parts] of batch.parts) {
+      if (exporter.prepare && exporter.release) for (const part of parts) exporter.release(part);
+    }
+    batch.parts.clear();
+  }
+
   /**
    * Drains every processor's buffer (on shutdown): what processor i flushes still runs through the
    * processors after it, so flushed data is treated like any other.

@@ -27,6 +27,7 @@ import { crc32 } from 'node:zlib';
 import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BufferPool } from '../buffer-pool.ts';
 
 export type AppendResult = 'accepted' | 'full' | 'closed';
 
@@ -38,6 +39,11 @@ export interface QueueBatch {
   records: Uint8Array[];
   /** Pass to `ack` once every record of this batch (and of earlier batches) is durably exported. */
   position: QueuePosition;
+  /**
+   * Lets a later `read` reuse the records' memory: call it once nothing uses the records any more
+   * (nor views of them). Optional: records never released are garbage collected as usual.
+   */
+  release(): void;
 }
 
 export interface DiskQueueOptions {
@@ -113,6 +119,11 @@ export class DiskQueue {
   private accepting = true;
   private closed = false;
   private reading = false;
+  /**
+   * The memory records are read into, used again once a batch is released (see buffer-pool.ts):
+   * room for a full default batch and the start of the next segment.
+   */
+  private readonly readBuffers = new BufferPool({ maxPooledBytes: 64 * 1024 * 1024 });
   private ackChain: Promise<void> = Promise.resolve();
   private readonly readWaiters = new Set<() => void>();
   private truncatedBytes: number;
@@ -355,6 +366,7 @@ export class DiskQueue {
 
   private async readAvailable(maxBytes: number, maxRecords: number): Promise<QueueBatch> {
     const records: Uint8Array[] = [];
+    const buffers: Buffer[] = [];
     let bytes = 0;
     while (records.length < maxRecords && (records.length === 0 || bytes < maxBytes)) {
       const segment = this.segmentAt(this.readOffset);
@@ -367,7 +379,9 @@ export class DiskQueue {
       await readExactly(handle, header, offsetInSegment);
       const length = header.readUInt32LE(0);
       const want = Math.min(available, Math.max(maxBytes - bytes, HEADER_BYTES + length));
-      const chunk = Buffer.allocUnsafe(want);
+      const buffer = this.readBuffers.take(want);
+      buffers.push(buffer);
+      const chunk = buffer.subarray(0, want);
       await readExactly(handle, chunk, offsetInSegment);
       let at = 0;
       while (at + HEADER_BYTES <= chunk.length && records.length < maxRecords) {
@@ -392,7 +406,13 @@ export class DiskQueue {
       this.readOffset += at;
       if (at === 0) break;
     }
-    return { records, position: this.readOffset };
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      for (const buffer of buffers) this.readBuffers.give(buffer);
+    };
+    return { records, position: this.readOffset, release };
   }
 
   /** The segment holding `offset`, stepping over the end of a segment to the next one. */

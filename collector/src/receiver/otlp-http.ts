@@ -35,6 +35,7 @@ import { promisify } from 'node:util';
 import { gunzip, inflate, inflateRaw, zstdDecompress } from 'node:zlib';
 import type { InputType, ZlibOptions } from 'node:zlib';
 import { Buffer } from 'node:buffer';
+import { BufferPool } from '../buffer-pool.ts';
 import { decodeTraceRequestJson } from '../otlp/json-decode.ts';
 import { scanTraceRequestProtobuf } from '../otlp/protobuf-scan.ts';
 import type { TraceRequestScan } from '../otlp/protobuf-scan.ts';
@@ -62,7 +63,10 @@ export type AcceptResult = 'accepted' | 'full' | 'closed';
 export interface OtlpHttpReceiverOptions {
   /** `host:port`; default `localhost:4318`. Port 0 picks a free port. */
   endpoint?: string;
-  /** Called for every valid request with at least one span; answer only once it is durable. */
+  /**
+   * Called for every valid request with at least one span; answer only once it is durable. The
+   * body's memory is used again for later requests once the answer is given: keep no view of it.
+   */
   accept: (request: ReceivedTraceRequest) => Promise<AcceptResult>;
   /** Largest body accepted off the wire (compressed or not). Default 64 MiB. */
   maxRequestBytes?: number;
@@ -87,6 +91,8 @@ export interface ReceiverStats {
 }
 
 const MIB = 1024 * 1024;
+/** Bodies joined into pooled buffers at most this large (OTel SDKs send a few MiB at most). */
+const MAX_POOLED_BODY_BYTES = 4 * MIB;
 const TRACES_PATH = '/v1/traces';
 
 /** Thrown inside request handling to end it with a given status and google.rpc.Status body. */
@@ -112,6 +118,11 @@ export class OtlpHttpReceiver {
   private readonly maxDecompressedBytes: number;
   private readonly retryAfter: string;
   private readonly expectedAuthorization: Buffer | null;
+  /**
+   * Buffers that bodies arriving in several chunks are joined into, handed out again once the queue
+   * has the body (see buffer-pool.ts). Bodies of a few MiB at most: a rare huge one is not kept.
+   */
+  private readonly bodyBuffers = new BufferPool({ maxPooledBytes: 16 * MIB });
   private server: Server | null = null;
   private ready = false;
   private stopping = false;
@@ -193,20 +204,25 @@ export class OtlpHttpReceiver {
         );
       }
       if (this.stopping) throw this.unavailable('the collector is shutting down');
-      const body = await this.readBody(req);
+      const { body, pooled } = await this.readBody(req);
       const checked = validate(format, body);
       if (checked.spanCount > 0) {
         let result: AcceptResult;
         try {
           result = await this.options.accept({ format, body, spanCount: checked.spanCount, rejectedSpans: checked.rejectedSpans });
         } catch (error) {
+          // Not given back: a failed accept may not have let go of the body.
           this.options.onError?.(error);
           throw this.unavailable('the collector could not store the request; retry later');
         }
+        // Accepted (written and synced) or refused: either way `accept` is done with the body.
+        if (pooled) this.bodyBuffers.give(pooled);
         if (result === 'full') {
           throw new HttpFailure(429, RpcCode.RESOURCE_EXHAUSTED, 'the collector queue is full; retry later', { 'Retry-After': this.retryAfter });
         }
         if (result === 'closed') throw this.unavailable('the collector is shutting down');
+      } else if (pooled) {
+        this.bodyBuffers.give(pooled);
       }
       this.stats.acceptedSpans += checked.spanCount;
       this.stats.rejectedSpans += checked.rejectedSpans;
@@ -238,8 +254,11 @@ export class OtlpHttpReceiver {
     return new HttpFailure(503, RpcCode.UNAVAILABLE, message, { 'Retry-After': this.retryAfter });
   }
 
-  /** Reads the body under the raw limit, then inflates it under the decompressed limit. */
-  private async readBody(req: IncomingMessage): Promise<Uint8Array> {
+  /**
+   * Reads the body under the raw limit, then inflates it under the decompressed limit. `pooled` is
+   * the buffer from `bodyBuffers` the body is a view of, if it is one.
+   */
+  private async readBody(req: IncomingMessage): Promise<{ body: Uint8Array; pooled?: Buffer }> {
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     const inflater = INFLATERS[encoding];
     if (encoding !== 'identity' && !inflater) {
@@ -247,14 +266,16 @@ export class OtlpHttpReceiver {
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.maxRequestBytes) throw this.tooLarge('request body', this.maxRequestBytes);
-    const raw = await this.readRaw(req);
+    const { body: raw, pooled } = await this.readRaw(req);
     if (!inflater) {
       if (raw.length > this.maxDecompressedBytes) throw this.tooLarge('request body', this.maxDecompressedBytes);
-      return raw;
+      return pooled ? { body: raw, pooled } : { body: raw };
     }
     try {
       // zlib stops producing output at maxOutputLength, so the limit holds during inflation.
-      return await inflater(raw, { maxOutputLength: this.maxDecompressedBytes });
+      const inflated = await inflater(raw, { maxOutputLength: this.maxDecompressedBytes });
+      if (pooled) this.bodyBuffers.give(pooled);
+      return { body: inflated };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
         throw this.tooLarge('decompressed request body', this.maxDecompressedBytes);
@@ -263,7 +284,7 @@ export class OtlpHttpReceiver {
     }
   }
 
-  private readRaw(req: IncomingMessage): Promise<Buffer> {
+  private readRaw(req: IncomingMessage): Promise<{ body: Buffer; pooled?: Buffer }> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let length = 0;
@@ -278,7 +299,12 @@ export class OtlpHttpReceiver {
       };
       const onEnd = (): void => {
         cleanup();
-        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+        if (chunks.length === 1) return resolve({ body: chunks[0]! });
+        if (length > MAX_POOLED_BODY_BYTES) return resolve({ body: Buffer.concat(chunks, length) });
+        const pooled = this.bodyBuffers.take(length);
+        let at = 0;
+        for (const chunk of chunks) at += chunk.copy(pooled, at);
+        resolve({ body: pooled.subarray(0, length), pooled });
       };
       const onError = (error: Error): void => {
         cleanup();

@@ -10,6 +10,7 @@
 import type { Attributes, AttrValue, GenAICall, Resource, Span, WorkflowRow } from '../../model.ts';
 import { attributeToString } from './attribute-string.ts';
 import { encodeStrings, LowCardinalityWriter, NativeWriter } from './native.ts';
+import type { BufferPool } from '../../buffer-pool.ts';
 
 export interface Column<Row> {
   name: string;
@@ -26,10 +27,13 @@ const bytesPerRow = new WeakMap<readonly Column<never>[], number>();
 /** A block of a few huge rows must not make the next block of many rows allocate gigabytes up front. */
 const MAX_ESTIMATED_BYTES_PER_ROW = 4096;
 
-/** Encodes rows `from`..`to` of `rows` as one Native block of `columns`. */
-export function encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from = 0, to = rows.length): Buffer {
+/**
+ * Encodes rows `from`..`to` of `rows` as one Native block of `columns`; with `pool`, into a buffer
+ * of the pool (the block is a view of it from offset 0).
+ */
+export function encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from = 0, to = rows.length, pool?: BufferPool): Buffer {
   const perRow = bytesPerRow.get(columns) ?? 256;
-  const writer = new NativeWriter(Math.ceil((to - from) * perRow * 1.125) + 1024);
+  const writer = new NativeWriter(Math.ceil((to - from) * perRow * 1.125) + 1024, pool);
   writer.block(columns.length, to - from);
   for (const column of columns) {
     writer.column(column.name, column.type);

@@ -30,6 +30,7 @@ import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import { migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
 import type { Exporter, PipelineBatch } from '../../model.ts';
 import { CALL_COLUMNS, encodeBlock, SPAN_COLUMNS, WORKFLOW_COLUMNS, type Column } from './blocks.ts';
+import { BufferPool } from '../../buffer-pool.ts';
 import { DEFAULT_RETRY, isRetryableError, withRetries, type RetryOptions } from './retry.ts';
 
 export interface BatchOptions {
@@ -152,6 +153,11 @@ export class ClickHouseExporter implements Exporter {
   #timer: NodeJS.Timeout | undefined;
   #flushChain: Promise<void> = Promise.resolve();
   #closed = false;
+  /**
+   * The memory blocks are encoded into, used again once the consumer releases a prepared batch (see
+   * buffer-pool.ts): about two batches' worth, the one being inserted and the one being prepared.
+   */
+  readonly #blockBuffers = new BufferPool({ maxPooledBytes: 96 * 1024 * 1024 });
 
   constructor(options: ClickHouseExporterOptions) {
     this.#client = options.client;
@@ -185,6 +191,18 @@ export class ClickHouseExporter implements Exporter {
       [TABLES.workflows]: this.#encode(WORKFLOW_COLUMNS, batch.workflows),
       [TABLES.traces]: this.#encode(SPAN_COLUMNS, batch.spans),
     };
+  }
+
+  /**
+   * Takes back the memory of a prepared part that will not be exported again (its export succeeded):
+   * later parts are encoded into it.
+   */
+  release(prepared: unknown): void {
+    const part = prepared as PreparedRows;
+    for (const table of TABLE_ORDER) {
+      for (const block of part[table]) this.#blockBuffers.give(backingBuffer(block.bytes));
+      part[table] = [];
+    }
   }
 
   /** Inserts prepared parts, in order; resolves once every row of them is committed. */
@@ -245,8 +263,9 @@ export class ClickHouseExporter implements Exporter {
    * fits), so every chunk can honour both limits.
    */
   #encodeBlock<Row>(columns: readonly Column<Row>[], rows: readonly Row[], from: number, to: number, into: EncodedBlock[]): void {
-    const bytes = encodeBlock(columns, rows, from, to);
+    const bytes = encodeBlock(columns, rows, from, to, this.#blockBuffers);
     if (bytes.length > this.#batch.maxBytes && to - from > 1) {
+      this.#blockBuffers.give(backingBuffer(bytes));
       const middle = from + Math.ceil((to - from) / 2);
       this.#encodeBlock(columns, rows, from, middle, into);
       this.#encodeBlock(columns, rows, middle, to, into);
@@ -340,6 +359,11 @@ export class ClickHouseExporter implements Exporter {
     // Over HTTP the response body must be read for the socket to be reused.
     await drainStream(result.stream);
   }
+}
+
+/** The whole pooled buffer a block (a view of it from offset 0) was encoded into. */
+function backingBuffer(block: Buffer): Buffer {
+  return Buffer.from(block.buffer, 0, block.buffer.byteLength);
 }
 
 export function createClickHouseExporter(options: ClickHouseExporterOptions): ClickHouseExporter {

@@ -21,6 +21,7 @@
  * dictionary costs JavaScript one Map lookup per value instead of copying its bytes.
  */
 import type { AttrValue } from '../../model.ts';
+import type { BufferPool } from '../../buffer-pool.ts';
 import { attributeToString } from './attribute-string.ts';
 
 const MAX_ONE_BYTE_LENGTH = 0x7f;
@@ -35,9 +36,16 @@ const int64Bytes = new Uint8Array(int64Scratch.buffer);
 export class NativeWriter {
   #buf: Buffer;
   #pos = 0;
+  readonly #pool: BufferPool | undefined;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.#buf = Buffer.allocUnsafe(Math.max(64, initialBytes));
+  /**
+   * `pool`: where the writer's memory comes from (and a buffer outgrown goes back to); the bytes
+   * written end up in a buffer of the pool, for the owner of the bytes to give back.
+   */
+  constructor(initialBytes = 64 * 1024, pool?: BufferPool) {
+    const size = Math.max(64, initialBytes);
+    this.#pool = pool;
+    this.#buf = pool ? pool.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** The bytes written so far (a view of the writer's buffer: stop writing before using it). */
@@ -204,8 +212,9 @@ export class NativeWriter {
     if (needed <= this.#buf.length) return;
     let size = this.#buf.length * 2;
     while (size < needed) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
+    const grown = this.#pool ? this.#pool.take(size) : Buffer.allocUnsafe(size);
     this.#buf.copy(grown, 0, 0, this.#pos);
+    this.#pool?.give(this.#buf);
     this.#buf = grown;
   }
 }
