@@ -281,6 +281,50 @@ describe('QueueConsumer', () => {
     expect(released).toStrictEqual([8 + records[0]!.length + 8 + records[1]!.length]);
   });
 
+  it('reads the next batch while the previous one is still being exported', async () => {
+    /** An exporter whose exports finish only when the test lets them. */
+    class GatedExporter extends MemoryExporter {
+      readonly gates: (() => void)[] = [];
+      async export(batch: PipelineBatch): Promise<void> {
+        await new Promise<void>((resolve) => this.gates.push(resolve));
+        this.batches.push(batch);
+      }
+    }
+    const dir = tempDir();
+    const ch = new GatedExporter('clickhouse');
+    const queue = await DiskQueue.open({ dir: join(dir, 'queue'), unsafeNoSync: true });
+    const reads: number[] = [];
+    const read = queue.read.bind(queue);
+    queue.read = async (options) => {
+      const batch = await read(options);
+      if (batch !== null) reads.push(batch.position);
+      return batch;
+    };
+    const groupLog = await GroupLog.open(join(dir, 'batches'), { sync: false });
+    const pipeline = new Pipeline([new NormalizeProcessor()], [ch]);
+    const consumer = new QueueConsumer({ queue, pipeline, decode, groupLog, tickMs: 20 });
+    const first = record([{ traceId: TRACE_A, spanId: '0000000000000001', input: 1 }]);
+    await queue.append(first);
+    consumer.start();
+    await until(() => ch.gates.length === 1);
+    const second = record([{ traceId: TRACE_B, spanId: '0000000000000002', input: 2 }]);
+    await queue.append(second);
+    await until(() => reads.length === 2);
+    // The second batch is processed and waits for the first export; the third is read meanwhile.
+    const third = record([{ traceId: TRACE_C, spanId: '0000000000000003', input: 3 }]);
+    await queue.append(third);
+    await until(() => reads.length === 3);
+    expect([ch.gates.length, ch.calls]).toStrictEqual([1, 0]);
+    expect(reads).toStrictEqual([8 + first.length, 8 + first.length + 8 + second.length, 8 + first.length + 8 + second.length + 8 + third.length]);
+    for (let exported = 1; exported <= 3; exported++) {
+      await until(() => ch.gates.length === 1);
+      ch.gates.shift()!();
+      await until(() => ch.batches.length === exported);
+    }
+    await until(() => ch.calls === 3 && queue.stats().unackedBytes === 0);
+    await shutDown({ queue, consumer, groupLog });
+  });
+
   it('numbers batches as the workflow processor does, so a batch a processor failed on before it does not hold back acknowledgements', async () => {
     const dir = tempDir();
     const ch = new MemoryExporter('clickhouse');

@@ -52,6 +52,12 @@ export interface ConsumerOptions {
   retryDelayMs?: (attempt: number) => number;
 }
 
+/** A queue read under way, with the tick that ends its wait. */
+interface PendingRead {
+  ticker: AbortSignal;
+  group: Promise<QueueBatch | null>;
+}
+
 interface Pending {
   position: number;
   sequence: number;
@@ -130,23 +136,37 @@ export class QueueConsumer {
    */
   private async run(): Promise<void> {
     const tickMs = this.o.tickMs ?? 500;
+    const startRead = (): PendingRead => {
+      const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
+      return { ticker, group: this.readGroup(ticker) };
+    };
     let exporting: Promise<void> = Promise.resolve();
+    let reading: PendingRead | undefined = startRead();
     try {
       for (;;) {
         if (this.abort.signal.aborted) return;
-        const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
-        const group = await this.readGroup(ticker);
-        if (this.abort.signal.aborted) return;
+        const { ticker } = reading;
+        const group = await reading.group;
+        reading = undefined;
+        if (this.abort.signal.aborted) {
+          group?.release();
+          return;
+        }
         // null without the tick firing: the queue stopped accepting and everything was read.
         if (group === null && !ticker.aborted) return;
         const processed = await this.process(group ?? undefined);
         // Decoding copied out everything the spans keep: the next read may reuse the records' memory.
         group?.release();
+        // The next read (a file read through libuv's pool) runs while the previous export finishes,
+        // rather than after it, when the event loop would have nothing to do but wait for it.
+        reading = startRead();
         await exporting;
         exporting = this.finish(processed);
       }
     } finally {
       await exporting;
+      // Only after an abort can a read still be under way; its records are replayed on the next start.
+      if (reading) (await reading.group)?.release();
     }
   }
 
