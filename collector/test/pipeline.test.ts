@@ -285,7 +285,7 @@ describe('QueueConsumer', () => {
     /** An exporter whose exports finish only when the test lets them. */
     class GatedExporter extends MemoryExporter {
       readonly gates: (() => void)[] = [];
-      async export(batch: PipelineBatch): Promise<void> {
+      override async export(batch: PipelineBatch): Promise<void> {
         await new Promise<void>((resolve) => this.gates.push(resolve));
         this.batches.push(batch);
       }
