@@ -121,7 +121,7 @@ export class DiskQueue {
   private reading = false;
   /**
    * The memory records are read into, used again once a batch is released (see buffer-pool.ts):
-   * room for a full default batch and the start of the next segment.
+   * room for two full default batches, as the consumer reads one ahead while it processes another.
    */
   private readonly readBuffers = new BufferPool({ maxPooledBytes: 64 * 1024 * 1024 });
   private ackChain: Promise<void> = Promise.resolve();
