@@ -141,14 +141,14 @@ export class QueueConsumer {
       return { ticker, group: this.readGroup(ticker) };
     };
     let exporting: Promise<void> = Promise.resolve();
-    let reading: PendingRead | undefined = startRead();
+    let reading = startRead();
     try {
       for (;;) {
-        if (this.abort.signal.aborted) return;
+        // An abort ends a waiting read at once (its signal is part of the ticker).
         const { ticker } = reading;
         const group = await reading.group;
-        reading = undefined;
         if (this.abort.signal.aborted) {
+          // Not processed, so not acknowledged: the records are replayed on the next start.
           group?.release();
           return;
         }
@@ -165,8 +165,6 @@ export class QueueConsumer {
       }
     } finally {
       await exporting;
-      // Only after an abort can a read still be under way; its records are replayed on the next start.
-      if (reading) (await reading.group)?.release();
     }
   }
 
