@@ -24,6 +24,7 @@ const dir = mkdtempSync(join(tmpdir(), 'spendtrace-bench-floor-'));
 const client = createEmbeddedClient(dir);
 await migrate(client, { database: 'default' });
 const exporter = createClickHouseExporter({ client, database: 'default', migrate: false });
+await exporter.start();
 const pipeline = new Pipeline(benchProcessors(), []);
 
 // Encoded as the collector's consumer encodes them: one prepared part per request, one INSERT per group.

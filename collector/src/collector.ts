@@ -150,6 +150,7 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
             migrate: ch.migrate
               ? { ...(ch.cluster ? { cluster: ch.cluster } : {}), ...(ch.ttlDays ? { ttlDays: ch.ttlDays } : {}), ...(ch.rollupTtlDays ? { rollupTtlDays: ch.rollupTtlDays } : {}) }
               : false,
+            materializeSkipIndexesOnInsert: ch.materializeSkipIndexesOnInsert,
             telemetry: {
               onRowsExported: (table, rows) => metrics.exportedRows.inc(rows, { exporter: 'clickhouse', table }),
               onRetry: () => metrics.exportRetries.inc(1, { exporter: 'clickhouse' }),

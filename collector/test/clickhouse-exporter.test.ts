@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spendtrace-exporter-'));
   connection = createEmbeddedConnection(dir);
   client = createClient({ connection });
-  for (const database of ['e1', 'e2', 'e3', 'e4', 'e5']) await migrate(client, { database });
+  for (const database of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7']) await migrate(client, { database });
 });
 
 afterAll(async () => {
@@ -395,6 +395,28 @@ describe('ClickHouse exporter on embedded ClickHouse', () => {
       { span_id: 'a2ad6b7169203332', cost_usd: 0.5 },
       { span_id: 'a3ad6b7169203333', cost_usd: 1 },
     ]);
+  });
+
+  it('leaves skip indexes to merges unless told to build them on insert, with the same query results', async () => {
+    const indexBytes = async (database: string) =>
+      rows<{ bytes: number }>(`SELECT toUInt32(sum(secondary_indices_compressed_bytes) > 0) AS bytes FROM system.parts WHERE database = '${database}' AND table = 'otel_traces' AND active`);
+    const byTraceId = (database: string) => rows(`SELECT SpanId FROM ${database}.otel_traces WHERE TraceId = '0af7651916cd43dd8448eb211c80319c' AND SpanAttributes['gen_ai.request.model'] = 'gpt-4o'`);
+    const deferred = createClickHouseExporter({ client, database: 'e6', migrate: false });
+    await deferred.start();
+    await deferred.export(batch({ spans: [span()] }));
+    await deferred.shutdown();
+    expect(await indexBytes('e6')).toEqual([{ bytes: 0 }]);
+    expect(await byTraceId('e6')).toEqual([{ SpanId: 'b7ad6b7169203331' }]);
+    await client.command({ query: 'OPTIMIZE TABLE e6.otel_traces FINAL' });
+    expect(await indexBytes('e6')).toEqual([{ bytes: 1 }]);
+    expect(await byTraceId('e6')).toEqual([{ SpanId: 'b7ad6b7169203331' }]);
+
+    const onInsert = createClickHouseExporter({ client, database: 'e7', migrate: false, materializeSkipIndexesOnInsert: true });
+    await onInsert.start();
+    await onInsert.export(batch({ spans: [span()] }));
+    await onInsert.shutdown();
+    expect(await indexBytes('e7')).toEqual([{ bytes: 1 }]);
+    expect(await byTraceId('e7')).toEqual([{ SpanId: 'b7ad6b7169203331' }]);
   });
 
   it('rejects invalid batch settings', () => {

@@ -65,6 +65,7 @@ exporters:
     retry:
       max_elapsed_time: 30s
     ttl_days: 90
+    materialize_skip_indexes_on_insert: true
   otlp:
     endpoint: http://tempo:4318
     headers:
@@ -93,6 +94,8 @@ queue:
     expect(c.exporters.clickhouse.batch).toEqual({ maxRows: 1000, maxBytes: 32 * 1024 * 1024, maxDelayMs: 200 });
     expect(c.exporters.clickhouse.retry).toEqual({ initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 30_000 });
     expect(c.exporters.clickhouse.ttlDays).toBe(90);
+    expect(c.exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(true);
+    expect(defaultConfig().exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(false);
     expect(c.exporters.otlp.endpoint).toBe('http://tempo:4318');
     expect(c.exporters.otlp.headers).toEqual({ 'x-scope-orgid': 'team-a' });
     expect(c.exporters.otlp.compression).toBe('none');

@@ -252,6 +252,7 @@ export function parseConfig(raw: unknown): CollectorConfig {
     cluster: ch.string('cluster', dc.cluster),
     ttlDays: ch.integer('ttl_days', dc.ttlDays, 0),
     rollupTtlDays: ch.integer('rollup_ttl_days', dc.rollupTtlDays, 0),
+    materializeSkipIndexesOnInsert: ch.boolean('materialize_skip_indexes_on_insert', dc.materializeSkipIndexesOnInsert),
   };
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(chConfig.database)) throw new ConfigError(ch.key('database'), `must be a plain identifier, got ${JSON.stringify(chConfig.database)}`);
   ch.done();

@@ -40,6 +40,8 @@ export interface CollectorConfig {
       /** Retention of raw tables in days (0: keep forever). */
       ttlDays: number;
       rollupTtlDays: number;
+      /** Build skip indexes in each INSERT (true) or leave them to merges (false). */
+      materializeSkipIndexesOnInsert: boolean;
     };
     otlp: {
       /** Base URL of the OTLP/HTTP receiver to forward to ('' disables); `/v1/traces` is appended unless present. */
@@ -105,6 +107,7 @@ export function defaultConfig(): CollectorConfig {
         cluster: '',
         ttlDays: 0,
         rollupTtlDays: 0,
+        materializeSkipIndexesOnInsert: false,
       },
       otlp: {
         endpoint: '',

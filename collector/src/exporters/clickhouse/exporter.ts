@@ -72,6 +72,14 @@ export interface ClickHouseExporterOptions {
   retry?: Partial<RetryOptions>;
   /** Apply pending migrations in `start()`: true (default), false, or with cluster/TTL options. */
   migrate?: boolean | MigrateOnStart;
+  /**
+   * Build the tables' data-skipping indexes (bloom filters over trace ids and attribute maps) in
+   * each INSERT (true), or leave them to the merges that follow (false, the default). Merges rewrite
+   * a part's indexes anyway, so building them on insert is mostly work thrown away; a part not yet
+   * merged is then read without them, which gives the same results. On servers whose release predates
+   * the setting (`materialize_skip_indexes_on_insert`), inserts always build them.
+   */
+  materializeSkipIndexesOnInsert?: boolean;
   telemetry?: ExporterTelemetry;
   /** Replaces the backoff wait (tests). */
   sleep?: (ms: number) => Promise<void>;
@@ -124,6 +132,9 @@ interface Chunk {
   tickets: Set<Ticket>;
 }
 
+/** The query setting that, at 0, leaves building skip indexes to merges (recent ClickHouse releases). */
+const DEFER_SKIP_INDEXES = 'materialize_skip_indexes_on_insert';
+
 /** The tables, cost data first: the order in which a flush starts their inserts. */
 const TABLE_ORDER = [TABLES.calls, TABLES.workflows, TABLES.traces] as const;
 
@@ -145,6 +156,9 @@ export class ClickHouseExporter implements Exporter {
   readonly #batch: BatchOptions;
   readonly #retry: RetryOptions;
   readonly #migrate: false | MigrateOnStart;
+  readonly #materializeSkipIndexesOnInsert: boolean;
+  /** Settings every INSERT carries besides its deduplication token (decided in `start()`). */
+  #insertSettings = '';
   readonly #telemetry: ExporterTelemetry;
   readonly #sleep: ((ms: number) => Promise<void>) | undefined;
   readonly #pending = new Map<string, Block[]>();
@@ -165,16 +179,26 @@ export class ClickHouseExporter implements Exporter {
     this.#batch = { ...DEFAULT_BATCH, ...options.batch };
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#migrate = options.migrate === false ? false : options.migrate === true || options.migrate === undefined ? {} : options.migrate;
+    this.#materializeSkipIndexesOnInsert = options.materializeSkipIndexesOnInsert ?? false;
     this.#telemetry = options.telemetry ?? {};
     this.#sleep = options.sleep;
     validateBatch(this.#batch);
     for (const table of TABLE_ORDER) this.#pending.set(table, []);
   }
 
-  /** Applies pending migrations (unless disabled) so the tables exist before the first insert. */
+  /**
+   * Applies pending migrations (unless disabled) so the tables exist before the first insert, and
+   * asks the server whether inserts may leave skip indexes to merges.
+   */
   async start(): Promise<void> {
-    if (this.#migrate === false) return;
-    await runMigrations(this.#client, { database: this.#database, ...this.#migrate });
+    if (this.#migrate !== false) await runMigrations(this.#client, { database: this.#database, ...this.#migrate });
+    if (!this.#materializeSkipIndexesOnInsert && (await this.#hasSetting(DEFER_SKIP_INDEXES))) this.#insertSettings = `, ${DEFER_SKIP_INDEXES} = 0`;
+  }
+
+  async #hasSetting(name: string): Promise<boolean> {
+    const result = await this.#client.query({ query: 'SELECT count() AS n FROM system.settings WHERE name = {name:String}', query_params: { name }, format: 'JSONEachRow' });
+    const rows = await result.json<{ n: string | number }>();
+    return Number(rows[0]?.n) > 0;
   }
 
   export(batch: PipelineBatch): Promise<void> {
@@ -353,7 +377,7 @@ export class ClickHouseExporter implements Exporter {
 
   async #insert(chunk: Chunk): Promise<void> {
     const result = await this.#client.exec({
-      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${chunk.token}', deduplicate_blocks_in_dependent_materialized_views = 1 FORMAT Native`,
+      query: `INSERT INTO \`${this.#database}\`.\`${chunk.table}\` ${COLUMNS[chunk.table]} SETTINGS insert_deduplication_token = '${chunk.token}', deduplicate_blocks_in_dependent_materialized_views = 1${this.#insertSettings} FORMAT Native`,
       values: Readable.from(chunk.blocks),
     });
     // Over HTTP the response body must be read for the socket to be reused.
