@@ -195,10 +195,15 @@ export class ClickHouseExporter implements Exporter {
     if (!this.#materializeSkipIndexesOnInsert && (await this.#hasSetting(DEFER_SKIP_INDEXES))) this.#insertSettings = `, ${DEFER_SKIP_INDEXES} = 0`;
   }
 
+  /** Whether the server knows query setting `name`; false when it cannot say (the server's defaults then apply). */
   async #hasSetting(name: string): Promise<boolean> {
-    const result = await this.#client.query({ query: 'SELECT count() AS n FROM system.settings WHERE name = {name:String}', query_params: { name }, format: 'JSONEachRow' });
-    const rows = await result.json<{ n: string | number }>();
-    return Number(rows[0]?.n) > 0;
+    try {
+      const result = await this.#client.query({ query: 'SELECT count() AS n FROM system.settings WHERE name = {name:String}', query_params: { name }, format: 'JSONEachRow' });
+      const rows = await result.json<{ n: string | number }>();
+      return Number(rows[0]?.n) > 0;
+    } catch {
+      return false;
+    }
   }
 
   export(batch: PipelineBatch): Promise<void> {
