@@ -37,3 +37,4 @@ export {
   type RenderOptions as QueryRenderOptions,
 } from './queries.ts';
 export { createEmbeddedClient, createEmbeddedConnection } from './embedded.ts';
+export { hasQuerySetting } from './server-settings.ts';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouseClient } from '@clickhouse/client';
-import { createEmbeddedClient } from '../src/index.ts';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createEmbeddedClient, hasQuerySetting } from '../src/index.ts';
 
 let dir: string;
 let client: ClickHouseClient;
@@ -89,5 +89,14 @@ describe('embedded ClickHouse connection', () => {
     const result = await client.exec({ query: 'INSERT INTO default.t (n, s) FORMAT TabSeparated', values: Readable.from(['30\tz\n']) });
     result.stream.resume();
     expect(await (await client.query({ query: 'SELECT s FROM default.t WHERE n = 30', format: 'JSONEachRow' })).json()).toEqual([{ s: 'z' }]);
+  });
+
+  it('tells which query settings the server knows, and says no when it cannot ask', async () => {
+    expect(await hasQuerySetting(client, 'materialize_skip_indexes_on_insert')).toBe(true);
+    expect(await hasQuerySetting(client, 'no_such_setting')).toBe(false);
+    // Nothing listens on port 1: the question fails, and the answer is no.
+    const unreachable = createClient({ url: 'http://127.0.0.1:1', request_timeout: 2000 });
+    expect(await hasQuerySetting(unreachable, 'materialize_skip_indexes_on_insert')).toBe(false);
+    await unreachable.close();
   });
 });

@@ -146,7 +146,9 @@ export class QueueConsumer {
       const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
       return { ticker, group: this.readGroup(ticker) };
     };
-    // The last batch's export, and the bookkeeping of every batch exported so far (in batch order).
+    // The last batch's export; its bookkeeping, chained after that of the batches before it; and the
+    // bookkeeping of the batch before it, which must end before another export starts, so the
+    // bookkeeping lags the exports by one batch at most.
     let exporting: Promise<void> = Promise.resolve();
     let recording: Promise<void> = Promise.resolve();
     let recorded: Promise<void> = Promise.resolve();
@@ -170,12 +172,11 @@ export class QueueConsumer {
         // rather than after it, when the event loop would have nothing to do but wait for it.
         reading = startRead();
         await exporting;
-        // The bookkeeping of the batch before the last one: done by now as a rule; its failure stops the loop.
+        // Done by now as a rule; its failure stops the loop.
         await recorded;
         recorded = recording;
-        const exported = this.export(processed);
-        exporting = exported;
-        recording = Promise.all([recorded, exported]).then(() => this.record(processed));
+        exporting = this.export(processed);
+        recording = Promise.all([recorded, exporting]).then(() => this.record(processed));
         // Awaited on the next turn or when the loop ends; not an unhandled rejection meanwhile.
         recording.catch(() => undefined);
       }

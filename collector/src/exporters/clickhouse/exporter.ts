@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
-import { migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
+import { hasQuerySetting, migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
 import type { Exporter, PipelineBatch } from '../../model.ts';
 import { CALL_COLUMNS, encodeBlock, SPAN_COLUMNS, WORKFLOW_COLUMNS, type Column } from './blocks.ts';
 import { BufferPool } from '../../buffer-pool.ts';
@@ -192,18 +192,7 @@ export class ClickHouseExporter implements Exporter {
    */
   async start(): Promise<void> {
     if (this.#migrate !== false) await runMigrations(this.#client, { database: this.#database, ...this.#migrate });
-    if (!this.#materializeSkipIndexesOnInsert && (await this.#hasSetting(DEFER_SKIP_INDEXES))) this.#insertSettings = `, ${DEFER_SKIP_INDEXES} = 0`;
-  }
-
-  /** Whether the server knows query setting `name`; false when it cannot say (the server's defaults then apply). */
-  async #hasSetting(name: string): Promise<boolean> {
-    try {
-      const result = await this.#client.query({ query: 'SELECT count() AS n FROM system.settings WHERE name = {name:String}', query_params: { name }, format: 'JSONEachRow' });
-      const rows = await result.json<{ n: string | number }>();
-      return Number(rows[0]?.n) > 0;
-    } catch {
-      return false;
-    }
+    if (!this.#materializeSkipIndexesOnInsert && (await hasQuerySetting(this.#client, DEFER_SKIP_INDEXES))) this.#insertSettings = `, ${DEFER_SKIP_INDEXES} = 0`;
   }
 
   export(batch: PipelineBatch): Promise<void> {
