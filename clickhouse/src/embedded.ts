@@ -124,9 +124,9 @@ async function writeAll(file: string, body: AsyncIterable<Uint8Array | string>):
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   for await (const chunk of body) {
-    const bytesOf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(bytesOf);
-    bytes += bytesOf.byteLength;
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    chunks.push(data);
+    bytes += data.byteLength;
   }
   const handle = await open(file, 'w');
   try {
