@@ -38,3 +38,4 @@ export {
 } from './queries.ts';
 export { createEmbeddedClient, createEmbeddedConnection } from './embedded.ts';
 export { hasQuerySetting } from './server-settings.ts';
+export { niceEmbeddedThreads, keepEmbeddedThreadsNiced } from './embedded-thread-priority.ts';

@@ -9,6 +9,7 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { loadCatalog, type PriceCatalog } from '@spendtrace/pricing';
+import { keepEmbeddedThreadsNiced } from '@spendtrace/clickhouse';
 import type { CollectorConfig } from './config/types.ts';
 import type { Exporter, Processor } from './model.ts';
 import { OtlpHttpReceiver } from './receiver/index.ts';
@@ -137,6 +138,10 @@ export async function startCollector(config: CollectorConfig, options: StartOpti
       ...(ch.password ? { password: ch.password } : {}),
     });
     cleanup.push(() => store.close());
+    if (store.embedded) {
+      const stopNicing = keepEmbeddedThreadsNiced(ch.embeddedThreadsNice);
+      cleanup.push(async () => stopNicing());
+    }
 
     const exporters: Exporter[] = [];
     for (const name of config.service.pipelines.traces.exporters) {

@@ -66,6 +66,7 @@ exporters:
       max_elapsed_time: 30s
     ttl_days: 90
     materialize_skip_indexes_on_insert: true
+    embedded_threads_nice: 12
   otlp:
     endpoint: http://tempo:4318
     headers:
@@ -96,6 +97,8 @@ queue:
     expect(c.exporters.clickhouse.ttlDays).toBe(90);
     expect(c.exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(true);
     expect(defaultConfig().exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(false);
+    expect(c.exporters.clickhouse.embeddedThreadsNice).toBe(12);
+    expect(defaultConfig().exporters.clickhouse.embeddedThreadsNice).toBe(5);
     expect(c.exporters.otlp.endpoint).toBe('http://tempo:4318');
     expect(c.exporters.otlp.headers).toEqual({ 'x-scope-orgid': 'team-a' });
     expect(c.exporters.otlp.compression).toBe('none');
@@ -132,6 +135,8 @@ queue:
     [{ processors: { dedupe: { max_entrys: 10 } } }, 'processors.dedupe.max_entrys', 'unknown key'],
     [{ exporters: { clickhouse: { url: 'ftp://x' } } }, 'exporters.clickhouse.url', 'must be an http or https URL, got "ftp://x"'],
     [{ exporters: { clickhouse: { database: 'a;drop' } } }, 'exporters.clickhouse.database', 'must be a plain identifier, got "a;drop"'],
+    [{ exporters: { clickhouse: { embedded_threads_nice: 20 } } }, 'exporters.clickhouse.embedded_threads_nice', "must be at most 19 (Linux's lowest priority), got 20"],
+    [{ exporters: { clickhouse: { embedded_threads_nice: -1 } } }, 'exporters.clickhouse.embedded_threads_nice', 'must be at least 0, got -1'],
     [{ exporters: { otlp: { compression: 'zstd' } } }, 'exporters.otlp.compression', 'must be gzip or none, got "zstd"'],
     [{ service: { pipelines: { traces: { exporters: ['otlp'] } } } }, 'service.pipelines.traces.exporters', '"otlp" is not configured'],
     [{ exporters: { otlp: {} }, service: { pipelines: { traces: { exporters: ['otlp'] } } } }, 'exporters.otlp.endpoint', 'is required when the otlp exporter is in a pipeline'],

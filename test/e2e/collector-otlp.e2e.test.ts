@@ -2,6 +2,8 @@
  * End to end through a real collector process: OTLP requests (encoded by the OpenTelemetry JS
  * encoder) in, rows in embedded ClickHouse out, read through the collector's query endpoint.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '@spendtrace/pricing';
 import { encodeProtobuf, readableSpan, type FixtureResource, type FixtureScope } from '../../collector/test/fixtures/otlp-fixtures.ts';
@@ -189,5 +191,24 @@ describe('collector end to end (OTLP protobuf → genai_calls / genai_workflows)
     expect(text).toMatch(/^spendtrace_priced_calls_total 7$/m);
     expect(text).toMatch(/^spendtrace_provider_cost_calls_total 1$/m);
     expect(text).toMatch(/^spendtrace_exporter_rows_total\{exporter="clickhouse",table="genai_calls"\} 8$/m);
+  });
+
+  it.runIf(process.platform === 'linux')("runs embedded ClickHouse's threads at nice 5, below Node's own", async () => {
+    const pid = collector.child.pid!;
+    // The process's own nice value, inherited from whoever started it (0 unless that was niced).
+    const base = getPriority(pid);
+    const want = Math.max(5, base);
+    const threads = () =>
+      readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid: Number(tid), name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trimEnd(), nice: getPriority(Number(tid)) }));
+    const isNode = (t: { tid: number; name: string }) => t.tid === pid || ['DelayedTaskSche', 'V8Worker', 'SignalInspector', 'libuv-worker'].includes(t.name);
+    // Threads ClickHouse started since the last look get theirs within a second.
+    const seen = await waitFor(
+      async () => threads(),
+      (all) => all.filter((t) => !isNode(t)).every((t) => t.nice === want),
+      5_000,
+    );
+    expect(seen.filter((t) => !isNode(t)).map((t) => t.nice)).toEqual(seen.filter((t) => !isNode(t)).map(() => want));
+    expect(seen.filter((t) => !isNode(t)).length).toBeGreaterThan(10);
+    expect(seen.filter(isNode).map((t) => [t.name, t.nice])).toEqual(seen.filter(isNode).map((t) => [t.name, base]));
   });
 });

@@ -253,7 +253,9 @@ export function parseConfig(raw: unknown): CollectorConfig {
     ttlDays: ch.integer('ttl_days', dc.ttlDays, 0),
     rollupTtlDays: ch.integer('rollup_ttl_days', dc.rollupTtlDays, 0),
     materializeSkipIndexesOnInsert: ch.boolean('materialize_skip_indexes_on_insert', dc.materializeSkipIndexesOnInsert),
+    embeddedThreadsNice: ch.integer('embedded_threads_nice', dc.embeddedThreadsNice, 0),
   };
+  if (chConfig.embeddedThreadsNice > 19) throw new ConfigError(ch.key('embedded_threads_nice'), `must be at most 19 (Linux's lowest priority), got ${chConfig.embeddedThreadsNice}`);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(chConfig.database)) throw new ConfigError(ch.key('database'), `must be a plain identifier, got ${JSON.stringify(chConfig.database)}`);
   ch.done();
 

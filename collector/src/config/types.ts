@@ -42,6 +42,11 @@ export interface CollectorConfig {
       rollupTtlDays: number;
       /** Build skip indexes in each INSERT (true) or leave them to merges (false). */
       materializeSkipIndexesOnInsert: boolean;
+      /**
+       * Linux nice value of embedded ClickHouse's threads (0 to 19): above 0, the JavaScript thread
+       * goes first when they compete for a core. 0 leaves them as they are; unused with a server.
+       */
+      embeddedThreadsNice: number;
     };
     otlp: {
       /** Base URL of the OTLP/HTTP receiver to forward to ('' disables); `/v1/traces` is appended unless present. */
@@ -108,6 +113,7 @@ export function defaultConfig(): CollectorConfig {
         ttlDays: 0,
         rollupTtlDays: 0,
         materializeSkipIndexesOnInsert: false,
+        embeddedThreadsNice: 5,
       },
       otlp: {
         endpoint: '',
