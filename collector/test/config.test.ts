@@ -98,7 +98,7 @@ queue:
     expect(c.exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(true);
     expect(defaultConfig().exporters.clickhouse.materializeSkipIndexesOnInsert).toBe(false);
     expect(c.exporters.clickhouse.embeddedThreadsNice).toBe(12);
-    expect(defaultConfig().exporters.clickhouse.embeddedThreadsNice).toBe(5);
+    expect(defaultConfig().exporters.clickhouse.embeddedThreadsNice).toBe(19);
     expect(c.exporters.otlp.endpoint).toBe('http://tempo:4318');
     expect(c.exporters.otlp.headers).toEqual({ 'x-scope-orgid': 'team-a' });
     expect(c.exporters.otlp.compression).toBe('none');

@@ -113,7 +113,7 @@ export function defaultConfig(): CollectorConfig {
         ttlDays: 0,
         rollupTtlDays: 0,
         materializeSkipIndexesOnInsert: false,
-        embeddedThreadsNice: 5,
+        embeddedThreadsNice: 19,
       },
       otlp: {
         endpoint: '',
