@@ -7,7 +7,7 @@
  *   reached or `maxDelayMs` after the first pending row (0: at the end of the current event-loop
  *   turn, which still merges concurrent exports).
  * - Idempotence: each INSERT carries an `insert_deduplication_token` derived from the table and the
- *   exact rows, so an insert retried after an ambiguous failure (timeout, dropped connection) or a
+ *   exact rows (their XXH3-128 hash), so an insert retried after an ambiguous failure (timeout, dropped connection) or a
  *   batch exported again after a crash is stored once (`non_replicated_deduplication_window` on the
  *   tables; Replicated tables deduplicate natively), and with
  *   `deduplicate_blocks_in_dependent_materialized_views` the rollups fed by materialized views drop
@@ -24,7 +24,7 @@
  * - The blocks are the INSERT's body (`FORMAT Native`): to a server over HTTP, to embedded ClickHouse
  *   through the staging its connection does for binary formats (@spendtrace/clickhouse `embedded.ts`).
  */
-import { createHash } from 'node:crypto';
+import { createXXHash128, type IHasher } from 'hash-wasm';
 import { Readable } from 'node:stream';
 import { drainStream, type ClickHouseClient } from '@clickhouse/client';
 import { hasQuerySetting, migrate as runMigrations, TABLES } from '@spendtrace/clickhouse';
@@ -157,6 +157,8 @@ export class ClickHouseExporter implements Exporter {
   readonly #retry: RetryOptions;
   readonly #migrate: false | MigrateOnStart;
   readonly #materializeSkipIndexesOnInsert: boolean;
+  /** Hashes each insert's blocks into its deduplication token; made on first use (WebAssembly). */
+  #hasher: IHasher | undefined;
   /** Settings every INSERT carries besides its deduplication token (decided in `start()`). */
   #insertSettings = '';
   readonly #telemetry: ExporterTelemetry;
@@ -338,7 +340,11 @@ export class ClickHouseExporter implements Exporter {
   async #insertInOrder(chunks: Chunk[]): Promise<void> {
     for (const chunk of chunks) {
       try {
-        const hash = createHash('sha256').update(chunk.table).update('\n');
+        // XXH3-128 hashes the blocks about five times as fast as SHA-256, which took 3% of the
+        // JavaScript thread. The token only has to tell inserts apart, not resist crafted
+        // collisions: a client cannot know the other rows of the block its spans end up in.
+        // Synchronous from init to digest, so the tables' inserts can share one hasher.
+        const hash = (this.#hasher ??= await createXXHash128()).init().update(chunk.table).update('\n');
         for (const block of chunk.blocks) hash.update(block);
         chunk.token = hash.digest('hex');
         await withRetries(() => this.#insert(chunk), this.#retry, {
