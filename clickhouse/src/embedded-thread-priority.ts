@@ -18,11 +18,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
-/** Names Node gives its own threads: V8's platform and GC helpers, libuv's pool, worker threads. */
-const NODE_THREAD_NAMES = new Set(['DelayedTaskSche', 'V8Worker', 'SignalInspector', 'libuv-worker', 'WorkerThread']);
+/**
+ * Names Node gives its own threads besides the JavaScript thread: V8's platform and GC helpers,
+ * libuv's pool, worker threads.
+ */
+export const NODE_THREAD_NAMES: ReadonlySet<string> = new Set(['DelayedTaskSche', 'V8Worker', 'SignalInspector', 'libuv-worker', 'WorkerThread']);
 
-/** The highest nice value Linux allows. */
-const MAX_NICE = 19;
+/** The highest nice value Linux allows: the lowest priority. */
+export const MAX_NICE = 19;
 
 /**
  * Gives every thread of this process that is not Node's (neither the JavaScript thread nor one of

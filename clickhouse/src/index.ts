@@ -38,4 +38,4 @@ export {
 } from './queries.ts';
 export { createEmbeddedClient, createEmbeddedConnection } from './embedded.ts';
 export { hasQuerySetting } from './server-settings.ts';
-export { niceEmbeddedThreads, keepEmbeddedThreadsNiced } from './embedded-thread-priority.ts';
+export { niceEmbeddedThreads, keepEmbeddedThreadsNiced, NODE_THREAD_NAMES, MAX_NICE } from './embedded-thread-priority.ts';

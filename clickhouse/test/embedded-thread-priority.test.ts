@@ -3,7 +3,7 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createEmbeddedClient, niceEmbeddedThreads } from '../src/index.ts';
+import { createEmbeddedClient, niceEmbeddedThreads, NODE_THREAD_NAMES } from '../src/index.ts';
 
 let dir: string;
 let client: ClickHouseClient;
@@ -16,8 +16,6 @@ function threads(): Array<{ tid: number; name: string; nice: number }> {
     nice: getPriority(Number(entry)),
   }));
 }
-
-const NODE_NAMES = ['DelayedTaskSche', 'V8Worker', 'SignalInspector', 'libuv-worker', 'WorkerThread'];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spendtrace-nice-'));
@@ -35,7 +33,7 @@ afterAll(async () => {
 describe.runIf(process.platform === 'linux')('embedded ClickHouse thread priority', () => {
   it("raises the nice value of ClickHouse's threads only, once", () => {
     const before = threads();
-    const own = before.filter((t) => t.tid === process.pid || NODE_NAMES.includes(t.name));
+    const own = before.filter((t) => t.tid === process.pid || NODE_THREAD_NAMES.has(t.name));
     const clickHouse = before.filter((t) => !own.includes(t));
     expect(clickHouse.length).toBeGreaterThan(0);
     expect(clickHouse.filter((t) => t.nice < 7).length).toBeGreaterThan(0);

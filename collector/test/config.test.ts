@@ -135,7 +135,7 @@ queue:
     [{ processors: { dedupe: { max_entrys: 10 } } }, 'processors.dedupe.max_entrys', 'unknown key'],
     [{ exporters: { clickhouse: { url: 'ftp://x' } } }, 'exporters.clickhouse.url', 'must be an http or https URL, got "ftp://x"'],
     [{ exporters: { clickhouse: { database: 'a;drop' } } }, 'exporters.clickhouse.database', 'must be a plain identifier, got "a;drop"'],
-    [{ exporters: { clickhouse: { embedded_threads_nice: 20 } } }, 'exporters.clickhouse.embedded_threads_nice', "must be at most 19 (Linux's lowest priority), got 20"],
+    [{ exporters: { clickhouse: { embedded_threads_nice: 20 } } }, 'exporters.clickhouse.embedded_threads_nice', 'must be at most 19, got 20'],
     [{ exporters: { clickhouse: { embedded_threads_nice: -1 } } }, 'exporters.clickhouse.embedded_threads_nice', 'must be at least 0, got -1'],
     [{ exporters: { otlp: { compression: 'zstd' } } }, 'exporters.otlp.compression', 'must be gzip or none, got "zstd"'],
     [{ service: { pipelines: { traces: { exporters: ['otlp'] } } } }, 'service.pipelines.traces.exporters', '"otlp" is not configured'],

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCatalog } from '@spendtrace/pricing';
+import { NODE_THREAD_NAMES } from '@spendtrace/clickhouse';
 import { encodeProtobuf, readableSpan, type FixtureResource, type FixtureScope } from '../../collector/test/fixtures/otlp-fixtures.ts';
 import { postOtlp, query, startCollectorProcess, tempDir, waitFor, writeConfig, type CollectorProcess } from './collector-process.ts';
 
@@ -201,7 +202,7 @@ describe('collector end to end (OTLP protobuf → genai_calls / genai_workflows)
     const want = Math.max(19, base);
     const threads = () =>
       readdirSync(`/proc/${pid}/task`).map((tid) => ({ tid: Number(tid), name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trimEnd(), nice: getPriority(Number(tid)) }));
-    const isNode = (t: { tid: number; name: string }) => t.tid === pid || ['DelayedTaskSche', 'V8Worker', 'SignalInspector', 'libuv-worker'].includes(t.name);
+    const isNode = (t: { tid: number; name: string }) => t.tid === pid || NODE_THREAD_NAMES.has(t.name);
     // Threads ClickHouse started since the last look get theirs within a second.
     const seen = await waitFor(
       async () => threads(),

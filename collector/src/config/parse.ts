@@ -1,3 +1,4 @@
+import { MAX_NICE } from '@spendtrace/clickhouse';
 import { defaultConfig, EXPORTER_NAMES, PROCESSOR_NAMES, RECEIVER_NAMES, type CollectorConfig } from './types.ts';
 
 /** An invalid configuration: names the key (dotted path) and the reason. */
@@ -62,12 +63,13 @@ class Section {
     throw new ConfigError(this.key(k), `must be true or false, got ${JSON.stringify(v)}`);
   }
 
-  integer(k: string, fallback: number, min: number): number {
+  integer(k: string, fallback: number, min: number, max = Infinity): number {
     const v = this.take(k);
     if (v === undefined || v === null) return fallback;
     const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
     if (typeof n !== 'number' || !Number.isInteger(n)) throw new ConfigError(this.key(k), `must be an integer, got ${JSON.stringify(v)}`);
     if (n < min) throw new ConfigError(this.key(k), `must be at least ${min}, got ${n}`);
+    if (n > max) throw new ConfigError(this.key(k), `must be at most ${max}, got ${n}`);
     return n;
   }
 
@@ -253,9 +255,8 @@ export function parseConfig(raw: unknown): CollectorConfig {
     ttlDays: ch.integer('ttl_days', dc.ttlDays, 0),
     rollupTtlDays: ch.integer('rollup_ttl_days', dc.rollupTtlDays, 0),
     materializeSkipIndexesOnInsert: ch.boolean('materialize_skip_indexes_on_insert', dc.materializeSkipIndexesOnInsert),
-    embeddedThreadsNice: ch.integer('embedded_threads_nice', dc.embeddedThreadsNice, 0),
+    embeddedThreadsNice: ch.integer('embedded_threads_nice', dc.embeddedThreadsNice, 0, MAX_NICE),
   };
-  if (chConfig.embeddedThreadsNice > 19) throw new ConfigError(ch.key('embedded_threads_nice'), `must be at most 19 (Linux's lowest priority), got ${chConfig.embeddedThreadsNice}`);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(chConfig.database)) throw new ConfigError(ch.key('database'), `must be a plain identifier, got ${JSON.stringify(chConfig.database)}`);
   ch.done();
 

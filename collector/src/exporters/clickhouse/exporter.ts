@@ -7,8 +7,8 @@
  *   reached or `maxDelayMs` after the first pending row (0: at the end of the current event-loop
  *   turn, which still merges concurrent exports).
  * - Idempotence: each INSERT carries an `insert_deduplication_token` derived from the table and the
- *   exact rows (their XXH3-128 hash), so an insert retried after an ambiguous failure (timeout, dropped connection) or a
- *   batch exported again after a crash is stored once (`non_replicated_deduplication_window` on the
+ *   exact rows (their XXH3-128 hash), so an insert retried after an ambiguous failure (timeout,
+ *   dropped connection) or a batch exported again after a crash is stored once (`non_replicated_deduplication_window` on the
  *   tables; Replicated tables deduplicate natively), and with
  *   `deduplicate_blocks_in_dependent_materialized_views` the rollups fed by materialized views drop
  *   the retried block too. The settings are put in the INSERT's own SETTINGS
