@@ -289,6 +289,24 @@ export function packHexId(id: string, words: number, out: Uint32Array, at: numbe
   return bad >= 0;
 }
 
+/** Bytes of a span key: the 16-byte trace id, then the 8-byte span id. */
+export const SPAN_KEY_BYTES = 24;
+/** Words of a span key as `packHexId` packs it: four of the trace id, then two of the span id. */
+export const SPAN_KEY_WORDS = 6;
+
+/**
+ * Writes the span key packed in `words` (from `packHexId`) at `offset` of `out` as the id bytes
+ * themselves, as a hex decoder of the trace id and span id would.
+ */
+export function writeSpanKey(words: Uint32Array, out: Buffer, offset: number): void {
+  for (let w = 0; w < SPAN_KEY_WORDS; w++) out.writeUInt32BE(words[w]!, offset + 4 * w);
+}
+
+/** Reads the span key at `offset` of `bytes` into `words`, as `packHexId` would pack it. */
+export function readSpanKey(bytes: Buffer, offset: number, words: Uint32Array): void {
+  for (let w = 0; w < SPAN_KEY_WORDS; w++) words[w] = bytes.readUInt32BE(offset + 4 * w);
+}
+
 /** Writes the empty string, or an 8-byte id, as two words: an empty parent id is all zeros. */
 export function packSpanIdOrEmpty(id: string, out: Uint32Array, at: number): boolean {
   if (id === '') {

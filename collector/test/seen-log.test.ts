@@ -13,8 +13,11 @@ import { WorkflowProcessor } from '../src/processors/workflow.ts';
 import type { Exporter, PipelineBatch, Span } from '../src/model.ts';
 import { span, TRACE_A, TRACE_B } from './processors-spans.ts';
 
-/** trace id + span id, as the dedupe processor keys spans. */
+/** trace id + span id in hex: a key as the seen log stores it, in bytes, is these ids' bytes. */
 const key = (traceId: string, n: number) => traceId + n.toString(16).padStart(16, '0');
+const keys = (...hex: string[]): Buffer => Buffer.from(hex.join(''), 'hex');
+/** Keys in bytes back to the hex of `key`, 24 bytes each. */
+const hexKeys = (bytes: Uint8Array): string[] => Array.from({ length: bytes.length / 24 }, (_, i) => Buffer.from(bytes.subarray(24 * i, 24 * (i + 1))).toString('hex'));
 /** One frame on disk: a 16-byte header, then 24 bytes per key. */
 const FRAME = (keys: number) => 16 + 24 * keys;
 
@@ -34,14 +37,14 @@ describe('SeenLog', () => {
   it('gives back the appended keys in order after a reopen', async () => {
     const path = join(tempDir(), 'seen');
     const log = await SeenLog.open(path, opts(0));
-    expect(log.keys()).toEqual([]);
-    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)], 100);
-    await log.append([key(TRACE_B, 1)], 200);
+    expect(hexKeys(log.keys())).toEqual([]);
+    await log.append(keys(key(TRACE_A, 1), key(TRACE_A, 2)), 100);
+    await log.append(keys(key(TRACE_B, 1)), 200);
     await log.close();
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
 
     const again = await SeenLog.open(path, opts(200));
-    expect(again.keys()).toEqual([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_B, 1)]);
+    expect(hexKeys(again.keys())).toEqual([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_B, 1)]);
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
     await again.close();
   });
@@ -49,12 +52,12 @@ describe('SeenLog', () => {
   it('forgets keys of records the queue has not acknowledged: those records are replayed', async () => {
     const path = join(tempDir(), 'seen');
     const log = await SeenLog.open(path, opts(0));
-    await log.append([key(TRACE_A, 1)], 100);
-    await log.append([key(TRACE_A, 2), key(TRACE_A, 3)], 200);
+    await log.append(keys(key(TRACE_A, 1)), 100);
+    await log.append(keys(key(TRACE_A, 2), key(TRACE_A, 3)), 200);
     await log.close();
 
     const again = await SeenLog.open(path, opts(199));
-    expect(again.keys()).toEqual([key(TRACE_A, 1)]);
+    expect(hexKeys(again.keys())).toEqual([key(TRACE_A, 1)]);
     // Dropped from the file too: the replay writes them again with their position.
     expect(statSync(path).size).toBe(FRAME(1));
     await again.close();
@@ -63,17 +66,17 @@ describe('SeenLog', () => {
   it('keeps only the last maxEntries keys, on reopen and while running', async () => {
     const path = join(tempDir(), 'seen');
     const log = await SeenLog.open(path, opts(0, 3));
-    await log.append([key(TRACE_A, 1), key(TRACE_A, 2)], 1);
-    await log.append([key(TRACE_A, 3), key(TRACE_A, 4)], 2);
+    await log.append(keys(key(TRACE_A, 1), key(TRACE_A, 2)), 1);
+    await log.append(keys(key(TRACE_A, 3), key(TRACE_A, 4)), 2);
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(2));
     // 6 keys reach twice the bound: the file is compacted to the last 3 (the oldest frame cut to fit).
-    await log.append([key(TRACE_A, 5), key(TRACE_A, 6)], 3);
+    await log.append(keys(key(TRACE_A, 5), key(TRACE_A, 6)), 3);
     expect(statSync(path).size).toBe(FRAME(1) + FRAME(2));
-    await log.append([key(TRACE_A, 7)], 4);
+    await log.append(keys(key(TRACE_A, 7)), 4);
     await log.close();
 
     const again = await SeenLog.open(path, opts(4, 3));
-    expect(again.keys()).toEqual([key(TRACE_A, 5), key(TRACE_A, 6), key(TRACE_A, 7)]);
+    expect(hexKeys(again.keys())).toEqual([key(TRACE_A, 5), key(TRACE_A, 6), key(TRACE_A, 7)]);
     expect(statSync(path).size).toBe(FRAME(2) + FRAME(1));
     await again.close();
   });
@@ -81,8 +84,8 @@ describe('SeenLog', () => {
   it('ignores a torn or corrupt last frame and truncates it away', async () => {
     const path = join(tempDir(), 'seen');
     const log = await SeenLog.open(path, opts(0));
-    await log.append([key(TRACE_A, 1)], 10);
-    await log.append([key(TRACE_A, 2), key(TRACE_A, 3)], 20);
+    await log.append(keys(key(TRACE_A, 1)), 10);
+    await log.append(keys(key(TRACE_A, 2), key(TRACE_A, 3)), 20);
     await log.close();
     const whole = readFileSync(path);
 
@@ -90,7 +93,7 @@ describe('SeenLog', () => {
     const torn = join(tempDir(), 'seen');
     writeFileSync(torn, whole.subarray(0, FRAME(1) + 16 + 30));
     const a = await SeenLog.open(torn, opts(20));
-    expect(a.keys()).toEqual([key(TRACE_A, 1)]);
+    expect(hexKeys(a.keys())).toEqual([key(TRACE_A, 1)]);
     expect(statSync(torn).size).toBe(FRAME(1));
     await a.close();
 
@@ -100,26 +103,27 @@ describe('SeenLog', () => {
     bytes[FRAME(1) + 16 + 5]! ^= 0xff;
     writeFileSync(corrupt, bytes);
     const b = await SeenLog.open(corrupt, opts(20));
-    expect(b.keys()).toEqual([key(TRACE_A, 1)]);
+    expect(hexKeys(b.keys())).toEqual([key(TRACE_A, 1)]);
     await b.close();
 
     // Only part of a header.
     const header = join(tempDir(), 'seen');
     writeFileSync(header, whole.subarray(0, FRAME(1) + 10));
     const c = await SeenLog.open(header, opts(20));
-    expect(c.keys()).toEqual([key(TRACE_A, 1)]);
+    expect(hexKeys(c.keys())).toEqual([key(TRACE_A, 1)]);
     await c.close();
   });
 
-  it('skips keys that are not a 16-byte trace id and an 8-byte span id in hex', async () => {
+  it('refuses bytes that are not whole keys, and writes no frame for no keys', async () => {
     const path = join(tempDir(), 'seen');
     const log = await SeenLog.open(path, opts(0));
-    await log.append(['abc', 'z'.repeat(48), key(TRACE_B, 9)], 5);
-    await log.append([''], 6);
+    await expect(log.append(keys(key(TRACE_B, 9)).subarray(0, 23), 5)).rejects.toThrow('seen log: 23 bytes of keys is not a whole number of 24-byte keys');
+    await log.append(keys(), 6);
+    await log.append(keys(key(TRACE_B, 9)), 7);
     await log.close();
     expect(statSync(path).size).toBe(FRAME(1));
-    const again = await SeenLog.open(path, opts(6));
-    expect(again.keys()).toEqual([key(TRACE_B, 9)]);
+    const again = await SeenLog.open(path, opts(7));
+    expect(hexKeys(again.keys())).toEqual([key(TRACE_B, 9)]);
     await again.close();
   });
 });
@@ -132,11 +136,16 @@ describe('DedupeProcessor with a persisted seen-set', () => {
   it('hands out the keys it saw, repeats included, and recognises preloaded keys', () => {
     const d = new DedupeProcessor({ maxEntries: 10, persist: true });
     pass(d, call(TRACE_A, 1), call(TRACE_A, 2), call(TRACE_A, 1));
-    expect(d.takeSeen()).toEqual([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_A, 1)]);
-    expect(d.takeSeen()).toEqual([]);
+    expect(hexKeys(d.takeSeen())).toEqual([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_A, 1)]);
+    expect(hexKeys(d.takeSeen())).toEqual([]);
+
+    // Ids of another shape (which the receiver rejects) are deduplicated in memory only.
+    const odd = { ...call(TRACE_A, 4), spanId: 'not-a-hex-span-id' };
+    expect(pass(d, odd, { ...odd }).spans.length).toBe(1);
+    expect(d.takeSeen().length).toBe(0);
 
     const restarted = new DedupeProcessor({ maxEntries: 10, persist: true });
-    restarted.preload([key(TRACE_A, 1), key(TRACE_A, 2)]);
+    restarted.preload(keys(key(TRACE_A, 1), key(TRACE_A, 2)));
     const out = pass(restarted, call(TRACE_A, 2), call(TRACE_A, 3));
     expect(out.spans.map((s) => s.spanId)).toEqual(['0000000000000003']);
     expect(out.calls.map((c) => c.spanId)).toEqual(['0000000000000003']);
@@ -145,9 +154,9 @@ describe('DedupeProcessor with a persisted seen-set', () => {
 
   it('keeps the bound when preloading more keys than it may hold', () => {
     const d = new DedupeProcessor({ maxEntries: 2 });
-    d.preload([key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_A, 3)]);
+    d.preload(keys(key(TRACE_A, 1), key(TRACE_A, 2), key(TRACE_A, 3)));
     expect(d.size).toBe(2);
-    expect(d.takeSeen()).toEqual([]);
+    expect(hexKeys(d.takeSeen())).toEqual([]);
     expect(pass(d, call(TRACE_A, 1)).calls.length).toBe(1);
   });
 });
@@ -221,7 +230,7 @@ describe('QueueConsumer with a seen log', () => {
     await first.close();
 
     const second = await openConsumer(dir, 300);
-    expect(second.seenLog.keys()).toEqual([key(TRACE_A, 1)]);
+    expect(hexKeys(second.seenLog.keys())).toEqual([key(TRACE_A, 1)]);
     await second.queue.append(oneCall);
     second.consumer.start();
     await until(() => second.queue.stats().unackedBytes === 0);
@@ -245,7 +254,7 @@ describe('QueueConsumer with a seen log', () => {
     await first.close();
 
     const second = await openConsumer(dir, 300);
-    expect(second.seenLog.keys()).toEqual([]);
+    expect(hexKeys(second.seenLog.keys())).toEqual([]);
     second.consumer.start();
     await until(() => second.queue.stats().unackedBytes === 0);
     // The replayed span reached the exporters (and the workflow processor) again.

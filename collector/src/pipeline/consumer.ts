@@ -32,7 +32,7 @@ export interface ConsumerOptions {
    * The dedupe processor's persisted seen-set: `take` returns the span keys the last processed batch
    * added; they are appended to `log` once the batch is exported, before the queue acknowledges it.
    */
-  seen?: { take: () => string[]; log: SeenLog };
+  seen?: { take: () => Uint8Array; log: SeenLog };
   /** How often buffered processors get a chance to flush on time when no data arrives (ms). */
   tickMs?: number;
   /** Records per pipeline batch at most. */
@@ -51,6 +51,8 @@ export interface ConsumerOptions {
   /** Backoff between attempts to export a batch again after a failure (ms). */
   retryDelayMs?: (attempt: number) => number;
 }
+
+const NO_KEYS = new Uint8Array(0);
 
 /** A queue read under way, with the tick that ends its wait. */
 interface PendingRead {
@@ -73,7 +75,7 @@ interface Processed {
   /** The workflow processor's oldest open batch right after this batch was processed. */
   oldestOpen: number;
   /** Dedupe keys of the batch's spans, for the seen log. */
-  keys: string[];
+  keys: Uint8Array;
 }
 
 /**
@@ -248,7 +250,7 @@ export class QueueConsumer {
     if (part.length > 0 || parts === 0) await this.processPart(part, prepared);
     // Taken now: traces flushed by a later batch have their rows in that later export.
     const oldestOpen = this.o.oldestOpenSequence?.() ?? Infinity;
-    const keys = this.o.seen?.take() ?? [];
+    const keys = this.o.seen?.take() ?? NO_KEYS;
     const sequence = this.o.batchSequence?.() ?? this.batches;
     return { batch: prepared, position: group?.position, coveredPosition: this.lastPosition, sequence, oldestOpen, keys };
   }

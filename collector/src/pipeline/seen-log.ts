@@ -2,9 +2,8 @@ import { open, readFile, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Serial } from './serial.ts';
 import { crc32 } from 'node:zlib';
+import { SPAN_KEY_BYTES as KEY_BYTES } from '../id-table.ts';
 
-/** Bytes of one key: the 16-byte trace id followed by the 8-byte span id. */
-const KEY_BYTES = 24;
 /** Frame header: key count (u32 LE), CRC-32 of the rest of the frame (u32 LE), queue position (u64 LE). */
 const HEADER_BYTES = 16;
 
@@ -35,9 +34,9 @@ export class SeenLog {
   private readonly serial = new Serial();
   /** Keys in the file, repeats included; triggers compaction. */
   private stored = 0;
-  private loaded: string[];
+  private loaded: Buffer;
 
-  private constructor(path: string, maxEntries: number, sync: boolean, loaded: string[]) {
+  private constructor(path: string, maxEntries: number, sync: boolean, loaded: Buffer) {
     this.path = path;
     this.maxEntries = maxEntries;
     this.sync = sync;
@@ -51,46 +50,40 @@ export class SeenLog {
       (await readFrames(path)).filter((f) => f.position <= options.acknowledged),
       options.maxEntries,
     );
-    const loaded: string[] = [];
-    for (const f of frames) for (let off = 0; off < f.keys.length; off += KEY_BYTES) loaded.push(f.keys.toString('hex', off, off + KEY_BYTES));
+    const loaded = Buffer.concat(frames.map((f) => f.keys));
     const log = new SeenLog(path, options.maxEntries, options.sync ?? true, loaded);
     await log.rewrite(frames);
     return log;
   }
 
-  /** Keys of acknowledged spans from previous runs, oldest first (at most `maxEntries`, repeats possible). */
-  keys(): readonly string[] {
+  /**
+   * Keys of acknowledged spans from previous runs (KEY_BYTES each: trace id, then span id), oldest
+   * first (at most `maxEntries`, repeats possible).
+   */
+  keys(): Buffer {
     return this.loaded;
   }
 
   /** Releases the keys returned by `keys()` once the processor holds them. */
   forgetLoaded(): void {
-    this.loaded = [];
+    this.loaded = Buffer.alloc(0);
   }
 
   /**
-   * Appends one frame: `keys` (trace id + span id as 48 lower-case hex digits) of spans from queue
-   * records ending at `position`. Keys of any other shape (a span with malformed ids) are skipped:
-   * they stay deduplicated in memory only.
+   * Appends one frame: `keys` (KEY_BYTES each: the trace id's bytes, then the span id's) of spans
+   * from queue records ending at `position`.
    */
-  append(keys: readonly string[], position: number): Promise<void> {
+  append(keys: Uint8Array, position: number): Promise<void> {
     return this.serial.run(() => this.appendNow(keys, position));
   }
 
-  private async appendNow(keys: readonly string[], position: number): Promise<void> {
-    if (keys.length === 0) return;
-    const frame = Buffer.allocUnsafe(HEADER_BYTES + keys.length * KEY_BYTES);
-    let off = HEADER_BYTES;
-    for (const key of keys) {
-      if (key.length !== KEY_BYTES * 2) continue;
-      if (frame.write(key, off, KEY_BYTES, 'hex') !== KEY_BYTES) continue;
-      off += KEY_BYTES;
-    }
-    const count = (off - HEADER_BYTES) / KEY_BYTES;
+  private async appendNow(keys: Uint8Array, position: number): Promise<void> {
+    if (keys.length % KEY_BYTES !== 0) throw new RangeError(`seen log: ${keys.length} bytes of keys is not a whole number of ${KEY_BYTES}-byte keys`);
+    const count = keys.length / KEY_BYTES;
     if (count === 0) return;
-    sealFrame(frame, count, Math.max(0, position));
+    const header = frameHeader(count, Math.max(0, position), keys);
     this.handle ??= await open(this.path, 'a');
-    await this.handle.write(frame, 0, off);
+    await this.handle.writev([header, keys]);
     if (this.sync) await this.handle.datasync();
     this.stored += count;
     if (this.stored >= 2 * this.maxEntries) await this.rewrite(lastKeys(await readFrames(this.path), this.maxEntries));
@@ -106,12 +99,8 @@ export class SeenLog {
     try {
       const parts: Buffer[] = [];
       for (const f of frames) {
-        const header = Buffer.allocUnsafe(HEADER_BYTES);
-        header.writeBigUInt64LE(BigInt(f.position), 8);
         const count = f.keys.length / KEY_BYTES;
-        header.writeUInt32LE(count, 0);
-        header.writeUInt32LE(crc32(f.keys, crc32(header.subarray(8))), 4);
-        parts.push(header, f.keys);
+        parts.push(frameHeader(count, f.position, f.keys), f.keys);
         stored += count;
       }
       if (parts.length > 0) await out.writev(parts);
@@ -133,11 +122,13 @@ export class SeenLog {
   }
 }
 
-/** Fills in the header of `frame`, whose `count` keys follow the header. */
-function sealFrame(frame: Buffer, count: number, position: number): void {
-  frame.writeUInt32LE(count, 0);
-  frame.writeBigUInt64LE(BigInt(position), 8);
-  frame.writeUInt32LE(crc32(frame.subarray(8, HEADER_BYTES + count * KEY_BYTES)), 4);
+/** The header of a frame of `count` keys (`keys`) from records ending at `position`. */
+function frameHeader(count: number, position: number, keys: Uint8Array): Buffer {
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32LE(count, 0);
+  header.writeBigUInt64LE(BigInt(position), 8);
+  header.writeUInt32LE(crc32(keys, crc32(header.subarray(8))), 4);
+  return header;
 }
 
 /** The frames holding the last `max` keys, the oldest one cut to fit. */

@@ -1,5 +1,5 @@
 import { BoundedMap } from '../bounded-map.ts';
-import { IdTable, packHexId } from '../id-table.ts';
+import { IdTable, packHexId, readSpanKey, SPAN_KEY_BYTES, SPAN_KEY_WORDS, writeSpanKey } from '../id-table.ts';
 import type { PipelineBatch, Processor, Span } from '../model.ts';
 import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
 
@@ -8,7 +8,9 @@ import type { CollectorMetrics } from '../telemetry/collector-metrics.ts';
  * processed once. The seen-set is bounded by count and forgets the least recently seen span ids
  * first. With `persist`, the keys it accepts or refreshes are handed out through `takeSeen()` so the
  * consumer can write them to the seen log (pipeline/seen-log.ts); `preload` restores the keys of
- * acknowledged records at start, so a span sent again after a restart is still recognised. A
+ * acknowledged records at start, so a span sent again after a restart is still recognised. Those
+ * keys are the ids' bytes (SPAN_KEY_BYTES each), not strings: a batch's keys wait for its export,
+ * long enough for strings to be promoted to V8's old generation and collected from there. A
  * replayed (unacknowledged) queue record is covered by the ClickHouse exporter's idempotent inserts.
  *
  * The seen-set keeps the 24 bytes of each trace id + span id in an IdTable (see id-table.ts for why
@@ -20,28 +22,35 @@ export class DedupeProcessor implements Processor {
   private readonly seen: IdTable;
   private readonly oddKeys: BoundedMap<string, true>;
   private readonly metrics: CollectorMetrics | undefined;
-  /** Keys seen since the last `takeSeen()`, in order; null when nothing persists them. */
-  private fresh: string[] | null;
+  /** Keys seen since the last `takeSeen()`, in order (`freshBytes` of it); null when nothing persists them. */
+  private fresh: Buffer | null;
+  private freshBytes = 0;
   duplicates = 0;
 
   constructor(options: { maxEntries: number; persist?: boolean }, metrics?: CollectorMetrics) {
     if (!(options.maxEntries >= 1)) throw new Error('dedupe: max_entries must be at least 1');
-    this.seen = new IdTable({ maxEntries: Math.floor(options.maxEntries), keyWords: 6 });
+    this.seen = new IdTable({ maxEntries: Math.floor(options.maxEntries), keyWords: SPAN_KEY_WORDS });
     this.oddKeys = new BoundedMap(Math.min(Math.floor(options.maxEntries), 10_000));
     this.metrics = metrics;
-    this.fresh = options.persist ? [] : null;
+    this.fresh = options.persist ? Buffer.allocUnsafe(1024 * SPAN_KEY_BYTES) : null;
   }
 
-  /** Remembers keys from a previous run, oldest first; a repeated key counts as seen again. */
-  preload(keys: Iterable<string>): void {
-    for (const key of keys) this.remember(key.slice(0, 32), key.slice(32));
+  /** Remembers keys from a previous run (SPAN_KEY_BYTES each), oldest first; a repeated key counts as seen again. */
+  preload(keys: Buffer): void {
+    for (let at = 0; at + SPAN_KEY_BYTES <= keys.length; at += SPAN_KEY_BYTES) {
+      readSpanKey(keys, at, this.seen.key);
+      this.seen.set();
+    }
   }
 
-  /** The keys accepted or refreshed since the last call, oldest first. */
-  takeSeen(): string[] {
-    if (!this.fresh || this.fresh.length === 0) return [];
-    const keys = this.fresh;
-    this.fresh = [];
+  /** The keys (SPAN_KEY_BYTES each) accepted or refreshed since the last call, oldest first. */
+  takeSeen(): Buffer {
+    const fresh = this.fresh;
+    if (!fresh || this.freshBytes === 0) return EMPTY;
+    const keys = fresh.subarray(0, this.freshBytes);
+    // The next batch's keys go to a new buffer: these wait for their batch's export.
+    this.fresh = Buffer.allocUnsafe(Math.max(1024 * SPAN_KEY_BYTES, this.freshBytes));
+    this.freshBytes = 0;
     return keys;
   }
 
@@ -54,7 +63,6 @@ export class DedupeProcessor implements Processor {
     for (const span of batch.spans) {
       // A repeat is refreshed, so a span being retried repeatedly stays remembered.
       if (this.remember(span.traceId, span.spanId)) (dropped ??= new Set()).add(span);
-      this.fresh?.push(span.traceId + span.spanId);
     }
     if (!dropped) return batch;
     this.duplicates += dropped.size;
@@ -79,10 +87,25 @@ export class DedupeProcessor implements Processor {
     return batch;
   }
 
-  /** Marks the span id as the most recently seen; true when it was already known. */
+  /**
+   * Marks the span id as the most recently seen; true when it was already known. Ids of the usual
+   * shape are also added to the keys for the seen log; others stay deduplicated in memory only.
+   */
   private remember(traceId: string, spanId: string): boolean {
     const key = this.seen.key;
-    if (packHexId(traceId, 4, key, 0) && packHexId(spanId, 2, key, 4)) return this.seen.set();
-    return this.oddKeys.set(traceId + spanId, true);
+    if (!(packHexId(traceId, 4, key, 0) && packHexId(spanId, 2, key, 4))) return this.oddKeys.set(traceId + spanId, true);
+    const fresh = this.fresh;
+    if (fresh) {
+      if (this.freshBytes + SPAN_KEY_BYTES > fresh.length) {
+        const grown = Buffer.allocUnsafe(2 * fresh.length);
+        fresh.copy(grown, 0, 0, this.freshBytes);
+        this.fresh = grown;
+      }
+      writeSpanKey(key, this.fresh!, this.freshBytes);
+      this.freshBytes += SPAN_KEY_BYTES;
+    }
+    return this.seen.set();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
