@@ -18,9 +18,6 @@
  * record from a crash) is detected by length and CRC and truncated; records after the
  * acknowledged offset are delivered again. Delivery is at-least-once: a crash between exporting a
  * batch and acknowledging it replays the batch, and the pipeline's dedupe makes that harmless.
- * Recently appended records also stay in memory (`memoryBytes`), exactly as written: a consumer
- * that keeps up reads them from there, without reading the file back or checking CRCs a second
- * time; records past that budget are read from the segment files as after a restart.
  * Segments are deleted once every record in them is acknowledged. `maxBytes` bounds the bytes
  * not yet acknowledged; past it `append` answers 'full' and the receiver asks clients to retry.
  * A pid lock file keeps a second process from writing the same directory.
@@ -56,11 +53,6 @@ export interface DiskQueueOptions {
   maxBytes?: number;
   /** A new segment file is started once the current one reaches this size. Default 64 MiB. */
   segmentBytes?: number;
-  /**
-   * Bytes of appended, not yet read records kept in memory as well, for reads that need not touch
-   * the file. Default 64 MiB (two default batches); 0 reads every record from the file.
-   */
-  memoryBytes?: number;
   /** Skip fdatasync (tests of logic only; never in production). Default false. */
   unsafeNoSync?: boolean;
 }
@@ -101,23 +93,6 @@ interface Segment {
   readHandle: FileHandle | null;
 }
 
-/**
- * Records as written to a segment (headers and payloads), kept in memory until they are read. The
- * buffer goes back to the pool once the queue has read past them and no batch holds a view of them.
- */
-interface HeldChunk {
-  /** Queue position of the chunk's first byte. */
-  base: number;
-  bytes: Buffer;
-  /** The pooled buffer `bytes` is a view of. */
-  buffer: Buffer;
-  /** One while the queue holds the chunk, plus one per batch with records in it. */
-  refs: number;
-}
-
-/** Records are written (and held) in chunks of about this size; a larger record is a chunk of its own. */
-const CHUNK_BYTES = 8 * 1024 * 1024;
-
 interface PendingAppend {
   parts: readonly Uint8Array[];
   length: number;
@@ -149,12 +124,6 @@ export class DiskQueue {
    * room for two full default batches, as the consumer reads one ahead while it processes another.
    */
   private readonly readBuffers = new BufferPool({ maxPooledBytes: 64 * 1024 * 1024 });
-  private readonly memoryBytes: number;
-  /** Contiguous chunks from the oldest unread one on, while they fit in `memoryBytes`. */
-  private held: HeldChunk[] = [];
-  private heldBytes = 0;
-  /** The memory chunks are written from, used again once a chunk is given up. */
-  private readonly chunkBuffers: BufferPool;
   private ackChain: Promise<void> = Promise.resolve();
   private readonly readWaiters = new Set<() => void>();
   private truncatedBytes: number;
@@ -174,9 +143,6 @@ export class DiskQueue {
     this.maxBytes = init.options.maxBytes ?? 1024 * 1024 * 1024;
     this.segmentBytes = init.options.segmentBytes ?? 64 * 1024 * 1024;
     this.sync = !init.options.unsafeNoSync;
-    this.memoryBytes = init.options.memoryBytes ?? 64 * 1024 * 1024;
-    if (!(this.memoryBytes >= 0)) throw new RangeError(`DiskQueue: memoryBytes must be >= 0, got ${this.memoryBytes}`);
-    this.chunkBuffers = new BufferPool({ maxPooledBytes: Math.max(this.memoryBytes, CHUNK_BYTES) });
     this.segments = init.segments;
     this.writeHandle = init.writeHandle;
     this.ackFile = init.ackFile;
@@ -292,9 +258,6 @@ export class DiskQueue {
     await this.ackChain;
     this.closed = true;
     this.wakeReaders();
-    for (const chunk of this.held) this.unref(chunk);
-    this.held = [];
-    this.heldBytes = 0;
     for (const segment of this.segments) await closeQuietly(segment.readHandle);
     await closeQuietly(this.writeHandle);
     await closeQuietly(this.ackFile);
@@ -354,90 +317,34 @@ export class DiskQueue {
     }
   }
 
-  /**
-   * Writes a group of appends at the end of the current segment and syncs it once. Records are
-   * framed into pooled chunks first: one write per chunk instead of two buffers per record, and
-   * the chunks, exactly as written, are what the queue then holds in memory for reading.
-   */
   private async writeGroup(group: PendingAppend[], groupBytes: number): Promise<void> {
     let segment = this.segments.at(-1);
     if (!segment || !this.writeHandle || segment.length >= this.segmentBytes) segment = await this.startSegment();
+    const buffers: Uint8Array[] = [];
+    for (const append of group) {
+      const header = Buffer.allocUnsafe(HEADER_BYTES);
+      let crc = 0;
+      for (const part of append.parts) crc = crc32(part, crc);
+      header.writeUInt32LE(append.length, 0);
+      header.writeUInt32LE(crc, 4);
+      buffers.push(header);
+      for (const part of append.parts) if (part.byteLength > 0) buffers.push(part);
+    }
     const handle = this.writeHandle!;
-    const base = segment.base + segment.length;
-    const chunks: HeldChunk[] = [];
-    try {
-      let index = 0;
-      let at = base;
-      while (index < group.length) {
-        // Records up to CHUNK_BYTES together; at least one, however large.
-        let bytes = HEADER_BYTES + group[index]!.length;
-        let end = index + 1;
-        while (end < group.length && bytes + HEADER_BYTES + group[end]!.length <= CHUNK_BYTES) bytes += HEADER_BYTES + group[end++]!.length;
-        const chunk = this.frameChunk(group, index, end, bytes, at);
-        chunks.push(chunk);
-        // Positional writes: a failed group leaves garbage past `length` that the next group overwrites.
-        await writeExactly(handle, chunk.bytes, at - segment.base);
-        at += bytes;
-        index = end;
-      }
-      if (this.sync) await handle.datasync();
-    } catch (error) {
-      for (const chunk of chunks) this.chunkBuffers.give(chunk.buffer);
-      throw error;
+    // Positional writes: a failed group leaves garbage past `length` that the next group overwrites.
+    let position = segment.length;
+    let index = 0;
+    while (index < buffers.length) {
+      const chunk = buffers.slice(index, index + 512);
+      const { bytesWritten } = await handle.writev(chunk, position);
+      let expected = 0;
+      for (const b of chunk) expected += b.byteLength;
+      if (bytesWritten !== expected) throw new Error(`short write to queue segment (${bytesWritten} of ${expected} bytes)`);
+      position += bytesWritten;
+      index += chunk.length;
     }
+    if (this.sync) await handle.datasync();
     segment.length += groupBytes;
-    for (const chunk of chunks) this.hold(chunk);
-  }
-
-  /** Appends `from`..`to` of `group` framed as records ([length][crc32][payload]) in one pooled buffer. */
-  private frameChunk(group: PendingAppend[], from: number, to: number, bytes: number, base: number): HeldChunk {
-    const buffer = this.chunkBuffers.take(bytes);
-    let at = 0;
-    for (let i = from; i < to; i++) {
-      const append = group[i]!;
-      const header = at;
-      at += HEADER_BYTES;
-      for (const part of append.parts) {
-        buffer.set(part, at);
-        at += part.byteLength;
-      }
-      buffer.writeUInt32LE(append.length, header);
-      buffer.writeUInt32LE(crc32(buffer.subarray(header + HEADER_BYTES, at)), header + 4);
-    }
-    return { base, bytes: buffer.subarray(0, bytes), buffer, refs: 1 };
-  }
-
-  /**
-   * Keeps a chunk just made durable in memory for `read`, if it fits and follows the last chunk
-   * held (a chunk past the budget is read from the file, and so are the chunks after it until the
-   * reads catch up).
-   */
-  private hold(chunk: HeldChunk): void {
-    const last = this.held.at(-1);
-    const follows = last === undefined || last.base + last.bytes.length === chunk.base;
-    if (follows && this.heldBytes + chunk.bytes.length <= this.memoryBytes) {
-      this.held.push(chunk);
-      this.heldBytes += chunk.bytes.length;
-    } else {
-      this.unref(chunk);
-    }
-  }
-
-  private unref(chunk: HeldChunk): void {
-    if (--chunk.refs === 0) this.chunkBuffers.give(chunk.buffer);
-  }
-
-  /** The held chunk with the record at `offset`, after letting go of the chunks read before it. */
-  private heldAt(offset: number): HeldChunk | undefined {
-    while (this.held.length > 0) {
-      const chunk = this.held[0]!;
-      if (offset < chunk.base) return undefined;
-      if (offset < chunk.base + chunk.bytes.length) return chunk;
-      this.held.shift();
-      this.heldBytes -= chunk.bytes.length;
-      this.unref(chunk);
-    }
-    return undefined;
   }
 
   private async startSegment(): Promise<Segment> {
@@ -460,30 +367,8 @@ export class DiskQueue {
   private async readAvailable(maxBytes: number, maxRecords: number): Promise<QueueBatch> {
     const records: Uint8Array[] = [];
     const buffers: Buffer[] = [];
-    const chunks: HeldChunk[] = [];
     let bytes = 0;
     while (records.length < maxRecords && (records.length === 0 || bytes < maxBytes)) {
-      const held = this.heldAt(this.readOffset);
-      if (held) {
-        // Held records are the bytes that were written, never out of this process's memory: their
-        // CRCs were computed from these very bytes, so there is nothing to check again.
-        const chunk = held.bytes;
-        let at = this.readOffset - held.base;
-        const from = at;
-        while (at < chunk.length && records.length < maxRecords) {
-          const recordLength = chunk.readUInt32LE(at);
-          if (records.length > 0 && bytes + recordLength > maxBytes) break;
-          const start = chunk.byteOffset + at + HEADER_BYTES;
-          records.push(new Uint8Array(chunk.buffer, start, recordLength));
-          bytes += recordLength;
-          at += HEADER_BYTES + recordLength;
-        }
-        if (at === from) break;
-        held.refs++;
-        chunks.push(held);
-        this.readOffset = held.base + at;
-        continue;
-      }
       const segment = this.segmentAt(this.readOffset);
       if (!segment) break;
       const offsetInSegment = this.readOffset - segment.base;
@@ -493,9 +378,7 @@ export class DiskQueue {
       const header = Buffer.allocUnsafe(HEADER_BYTES);
       await readExactly(handle, header, offsetInSegment);
       const length = header.readUInt32LE(0);
-      // Not into records held in memory: those are read from there.
-      const heldFrom = this.held[0]?.base ?? Infinity;
-      const want = Math.min(available, Math.max(maxBytes - bytes, HEADER_BYTES + length), Math.max(heldFrom - this.readOffset, HEADER_BYTES + length));
+      const want = Math.min(available, Math.max(maxBytes - bytes, HEADER_BYTES + length));
       const buffer = this.readBuffers.take(want);
       buffers.push(buffer);
       const chunk = buffer.subarray(0, want);
@@ -528,7 +411,6 @@ export class DiskQueue {
       if (released) return;
       released = true;
       for (const buffer of buffers) this.readBuffers.give(buffer);
-      for (const chunk of chunks) this.unref(chunk);
     };
     return { records, position: this.readOffset, release };
   }
@@ -632,15 +514,6 @@ async function readAckFile(path: string): Promise<{ sequence: number; offset: nu
     if (sequence > best.sequence) best = { sequence, offset: Number(bytes.readBigUInt64LE(slot + 8)) };
   }
   return best;
-}
-
-async function writeExactly(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    if (bytesWritten === 0) throw new Error(`queue segment write made no progress at ${position + done}`);
-    done += bytesWritten;
-  }
 }
 
 async function readExactly(handle: FileHandle, into: Buffer, position: number): Promise<void> {
