@@ -116,6 +116,20 @@ describe('DiskQueue', () => {
     await queue.close();
   });
 
+  it('skips the rest of a segment whose record no longer matches its CRC when read back', async () => {
+    const dir = await tempDir();
+    const queue = await DiskQueue.open({ dir });
+    for (const s of ['one', 'two', 'three']) await queue.append(bytes(s));
+    // Flip the first byte of the second payload: 8 + 3 bytes of 'one', then its 8-byte header.
+    const segment = join(dir, `${'0'.padStart(20, '0')}.seg`);
+    const file = await readFile(segment);
+    file[19] = 'T'.charCodeAt(0);
+    await writeFile(segment, file);
+    expect((await readAll(queue)).records).toStrictEqual(['one']);
+    expect(queue.stats().corruptRecords).toBe(1);
+    await queue.close();
+  });
+
   it('limits a batch by bytes but always returns at least one record', async () => {
     const queue = await DiskQueue.open({ dir: await tempDir() });
     for (const size of [300, 300, 300, 1000]) await queue.append(new Uint8Array(size).fill(65));
