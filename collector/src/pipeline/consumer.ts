@@ -144,9 +144,10 @@ export class QueueConsumer {
    */
   private async run(): Promise<void> {
     const tickMs = this.o.tickMs ?? 500;
-    const startRead = (): PendingRead => {
+    // `exported`: the export before the batch to read; until it ends, the read waits for a full batch.
+    const startRead = (exported?: Promise<void>): PendingRead => {
       const ticker = AbortSignal.any([this.abort.signal, AbortSignal.timeout(tickMs)]);
-      return { ticker, group: this.readGroup(ticker) };
+      return { ticker, group: this.readGroup(ticker, exported) };
     };
     // The last batch's export; its bookkeeping, chained after that of the batches before it; and the
     // bookkeeping of the batch before it, which must end before another export starts, so the
@@ -171,8 +172,10 @@ export class QueueConsumer {
         // Decoding copied out everything the spans keep: the next read may reuse the records' memory.
         group?.release();
         // The next read (a file read through libuv's pool) runs while the previous export finishes,
-        // rather than after it, when the event loop would have nothing to do but wait for it.
-        reading = startRead();
+        // rather than after it, when the event loop would have nothing to do but wait for it. That
+        // batch cannot be exported before the previous export ends anyway, so until then the read
+        // waits for a full batch rather than taking a few records: fewer, larger inserts.
+        reading = startRead(exporting);
         await exporting;
         // Done by now as a rule; its failure stops the loop.
         await recorded;
@@ -189,10 +192,10 @@ export class QueueConsumer {
   }
 
   /** The next batch of records; after a restart, cut at the same positions as before the crash. */
-  private async readGroup(signal: AbortSignal): Promise<QueueBatch | null> {
+  private async readGroup(signal: AbortSignal, fillUntil?: Promise<void>): Promise<QueueBatch | null> {
     const replayEnd = this.replayEnds[0];
     if (replayEnd === undefined) {
-      return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 32 * 1024 * 1024, signal });
+      return this.o.queue.read({ maxRecords: this.o.maxRecords ?? 1000, maxBytes: this.o.maxBytes ?? 32 * 1024 * 1024, signal, ...(fillUntil ? { fillUntil } : {}) });
     }
     const records: Uint8Array[] = [];
     const parts: QueueBatch[] = [];

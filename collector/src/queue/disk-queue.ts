@@ -64,6 +64,12 @@ export interface ReadOptions {
   maxRecords?: number;
   /** Resolve with null when aborted while waiting for records. */
   signal?: AbortSignal;
+  /**
+   * While fewer than `maxBytes` are ready, wait for more until this settles (then take what is
+   * there): a consumer whose previous batch is still being exported gains nothing from taking a
+   * small batch now, and a larger one costs its store less per record.
+   */
+  fillUntil?: Promise<unknown>;
 }
 
 export interface DiskQueueStats {
@@ -209,12 +215,19 @@ export class DiskQueue {
     try {
       const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
       const maxRecords = options.maxRecords ?? 1000;
+      let filling = options.fillUntil !== undefined;
+      options.fillUntil?.then(
+        () => (filling = false),
+        () => (filling = false),
+      );
       for (;;) {
         if (this.closed) return null;
-        if (this.readOffset < this.durableEnd()) return await this.readAvailable(maxBytes, maxRecords);
+        const ready = this.durableEnd() - this.readOffset;
+        // Waiting to fill stops once the queue stops accepting: nothing more is coming.
+        if (ready > 0 && (!filling || !this.accepting || ready >= maxBytes)) return await this.readAvailable(maxBytes, maxRecords);
         if (!this.accepting && !this.flushing) return null;
-        if (options.signal?.aborted) return null;
-        await this.waitForData(options.signal);
+        if (options.signal?.aborted) return ready > 0 ? await this.readAvailable(maxBytes, maxRecords) : null;
+        await this.waitForData(options.signal, filling ? options.fillUntil : undefined);
       }
     } finally {
       this.reading = false;
@@ -427,7 +440,8 @@ export class DiskQueue {
     return undefined;
   }
 
-  private waitForData(signal: AbortSignal | undefined): Promise<void> {
+  /** Resolves when records become durable, `signal` aborts, or `until` settles. */
+  private waitForData(signal: AbortSignal | undefined, until?: Promise<unknown>): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
         this.readWaiters.delete(wake);
@@ -436,6 +450,7 @@ export class DiskQueue {
       };
       this.readWaiters.add(wake);
       signal?.addEventListener('abort', wake, { once: true });
+      until?.then(wake, wake);
     });
   }
 
