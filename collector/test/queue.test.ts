@@ -130,6 +130,44 @@ describe('DiskQueue', () => {
     await queue.close();
   });
 
+  it('with fillUntil, waits for a full batch until the promise settles, then takes what is there', async () => {
+    const queue = await DiskQueue.open({ dir: await tempDir(), unsafeNoSync: true });
+    await queue.append(new Uint8Array(300).fill(1));
+    let settle!: () => void;
+    const fillUntil = new Promise<void>((resolve) => (settle = resolve));
+    let batch: QueueBatch | null | undefined;
+    const reading = queue.read({ maxBytes: 1000, fillUntil }).then((b) => (batch = b));
+    await queue.append(new Uint8Array(300).fill(2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batch).toBeUndefined();
+    settle();
+    await reading;
+    expect(batch!.records.map((r) => [r[0], r.length])).toStrictEqual([
+      [1, 300],
+      [2, 300],
+    ]);
+
+    // A full batch is taken at once, however long the promise takes.
+    for (const fill of [3, 4, 5, 6]) await queue.append(new Uint8Array(300).fill(fill));
+    const full = await queue.read({ maxBytes: 1000, fillUntil: new Promise(() => undefined) });
+    expect(full!.records.map((r) => r[0])).toStrictEqual([3, 4, 5]);
+
+    // Once the queue stops accepting, nothing more is coming: the rest is taken without waiting.
+    await queue.stopAccepting();
+    const rest = await queue.read({ maxBytes: 1000, fillUntil: new Promise(() => undefined) });
+    expect(rest!.records.map((r) => r[0])).toStrictEqual([6]);
+    expect(await queue.read({ fillUntil: new Promise(() => undefined) })).toBeNull();
+    await queue.close();
+  });
+
+  it('with fillUntil, an abort while waiting for a full batch hands out the records already there', async () => {
+    const queue = await DiskQueue.open({ dir: await tempDir(), unsafeNoSync: true });
+    await queue.append(bytes('early'));
+    const batch = await queue.read({ maxBytes: 1000, fillUntil: new Promise(() => undefined), signal: AbortSignal.timeout(20) });
+    expect(text(batch!.records)).toStrictEqual(['early']);
+    await queue.close();
+  });
+
   it('limits a batch by bytes but always returns at least one record', async () => {
     const queue = await DiskQueue.open({ dir: await tempDir() });
     for (const size of [300, 300, 300, 1000]) await queue.append(new Uint8Array(size).fill(65));
