@@ -8,6 +8,7 @@
 import { loadConfig, type ConfigFlags } from '../../config/load.ts';
 import { ConfigError } from '../../config/parse.ts';
 import { startCollector } from '../../collector.ts';
+import { applyCollectorV8Flags } from '../../v8-flags.ts';
 import { HELP_OPTION, parseCommandArgs, printError, STORE_OPTIONS, usageError } from '../options.ts';
 
 export const summary = 'run the collector: OTLP in, priced calls and workflow sums into ClickHouse';
@@ -57,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
+  applyCollectorV8Flags();
   const collector = await startCollector(config);
   process.stdout.write(collector.readyLine() + '\n');
 
