@@ -19,7 +19,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const COLLECTOR_V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
+const COLLECTOR_V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 
 export function applyCollectorV8Flags(): void {
   for (const flag of COLLECTOR_V8_FLAGS) setFlagsFromString(flag);
