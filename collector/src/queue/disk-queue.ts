@@ -62,12 +62,15 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Default 1000. */
   maxRecords?: number;
-  /** Resolve with null when aborted while waiting for records. */
+  /**
+   * Resolve with null when aborted while waiting for records (with the records already there when
+   * aborted while waiting to fill, see `fillUntil`).
+   */
   signal?: AbortSignal;
   /**
-   * While fewer than `maxBytes` are ready, wait for more until this settles (then take what is
-   * there): a consumer whose previous batch is still being exported gains nothing from taking a
-   * small batch now, and a larger one costs its store less per record.
+   * While fewer than `maxBytes` (record headers included) are ready, wait for more until this
+   * settles (then take what is there): a consumer whose previous batch is still being exported
+   * gains nothing from taking a small batch now, and a larger one costs its store less per record.
    */
   fillUntil?: Promise<unknown>;
 }
@@ -216,10 +219,11 @@ export class DiskQueue {
       const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
       const maxRecords = options.maxRecords ?? 1000;
       let filling = options.fillUntil !== undefined;
-      options.fillUntil?.then(
-        () => (filling = false),
-        () => (filling = false),
-      );
+      const filled = (): void => {
+        filling = false;
+        this.wakeReaders();
+      };
+      options.fillUntil?.then(filled, filled);
       for (;;) {
         if (this.closed) return null;
         const ready = this.durableEnd() - this.readOffset;
@@ -227,7 +231,7 @@ export class DiskQueue {
         if (ready > 0 && (!filling || !this.accepting || ready >= maxBytes)) return await this.readAvailable(maxBytes, maxRecords);
         if (!this.accepting && !this.flushing) return null;
         if (options.signal?.aborted) return ready > 0 ? await this.readAvailable(maxBytes, maxRecords) : null;
-        await this.waitForData(options.signal, filling ? options.fillUntil : undefined);
+        await this.waitForData(options.signal);
       }
     } finally {
       this.reading = false;
@@ -440,8 +444,7 @@ export class DiskQueue {
     return undefined;
   }
 
-  /** Resolves when records become durable, `signal` aborts, or `until` settles. */
-  private waitForData(signal: AbortSignal | undefined, until?: Promise<unknown>): Promise<void> {
+  private waitForData(signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
         this.readWaiters.delete(wake);
@@ -450,7 +453,6 @@ export class DiskQueue {
       };
       this.readWaiters.add(wake);
       signal?.addEventListener('abort', wake, { once: true });
-      until?.then(wake, wake);
     });
   }
 
